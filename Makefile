@@ -1,0 +1,49 @@
+# The two commands a new user needs: `make demo` and `make test`.
+# Both install what they need (apt libopenblas-dev, a local Python venv) and
+# are safe to run again.
+
+SWIFT ?= swift
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+SUDO := $(shell if [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null; then echo sudo; fi)
+CONFIG ?= release
+BIN := .build/$(CONFIG)/leanattn
+PY_PACKAGES := numpy safetensors ml_dtypes pytest nvidia-cuda-nvrtc nvidia-cuda-runtime
+
+.PHONY: demo test deps venv build bench-onnxruntime clean
+
+demo: deps build
+	$(BIN) demo --out demo-out
+
+test: deps venv
+	$(SWIFT) build -c $(CONFIG)
+	$(SWIFT) test -c $(CONFIG)
+	$(PYTHON) -m pytest -q Tests/python
+	LEANATTN_NVRTC_SEARCH=$(VENV) $(BIN) cuda-compile --arch sm_80,sm_90
+
+# libopenblas-dev (and pkg-config, which SwiftPM uses to find it), only when missing.
+deps:
+	@if ! pkg-config --exists openblas 2>/dev/null; then \
+	  echo "installing libopenblas-dev and pkg-config (apt)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenblas-dev pkg-config; \
+	fi
+
+# The Python side of the tests, in a local venv; reinstalled only when the list changes.
+venv: $(VENV)/.installed-$(shell echo "$(PY_PACKAGES)" | cksum | cut -d' ' -f1)
+$(VENV)/.installed-%:
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install -q --upgrade pip
+	$(PYTHON) -m pip install -q $(PY_PACKAGES)
+	rm -f $(VENV)/.installed-* && touch $@
+
+build:
+	$(SWIFT) build -c $(CONFIG)
+
+# onnxruntime side by side with `leanattn bench exact` (a benchmark, not a test).
+bench-onnxruntime: deps build
+	[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install -q numpy onnx onnxruntime
+	$(PYTHON) Benchmarks/compare_onnxruntime.py --leanattn $(BIN)
+
+clean:
+	rm -rf .build demo-out

@@ -1,0 +1,55 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "LeanAttention",
+  products: [
+    .library(name: "LeanAttention", targets: ["LeanAttention"]),
+    .library(name: "LeanAttentionGolden", targets: ["LeanAttentionGolden"]),
+    .executable(name: "leanattn", targets: ["leanattn"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+  ],
+  targets: [
+    // OpenBLAS's cblas.h, found through pkg-config (apt: libopenblas-dev).
+    .systemLibrary(
+      name: "COpenBLAS",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]
+    ),
+    // The math: problem description, exact attention, the softmax-rescaling
+    // operator, partitioners, schedules and the CPU executor.
+    .target(
+      name: "LeanAttention",
+      dependencies: [
+        "COpenBLAS",
+        .product(name: "RealModule", package: "swift-numerics"),
+      ]
+    ),
+    // Golden files: seeded inputs, the case catalog, safetensors, compare.
+    .target(
+      name: "LeanAttentionGolden",
+      dependencies: ["LeanAttention"]
+    ),
+    .executableTarget(
+      name: "leanattn",
+      dependencies: [
+        "LeanAttention",
+        "LeanAttentionGolden",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(
+      name: "LeanAttentionTests",
+      dependencies: [
+        "LeanAttention",
+        "LeanAttentionGolden",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)

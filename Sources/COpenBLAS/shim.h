@@ -1,0 +1,4 @@
+#ifndef LEANATTENTION_COPENBLAS_SHIM_H
+#define LEANATTENTION_COPENBLAS_SHIM_H
+#include <cblas.h>
+#endif

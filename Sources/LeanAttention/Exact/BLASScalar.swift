@@ -1,0 +1,107 @@
+import COpenBLAS
+import RealModule
+
+/// A floating-point type attention can be computed in: `Float` or `Double`.
+///
+/// It adds to `Real` (exp, log, tanh from swift-numerics) the one BLAS
+/// routine attention needs, a general matrix product.
+public protocol BLASScalar: Real & BinaryFloatingPoint & StorageScalar {
+  /// `C = alpha · A · op(B)` with row-major `A` (`m × k`) and `C` (`m × n`);
+  /// `op(B)` is `Bᵀ` (B stored `n × k`) when `transposeB`, else B (`k × n`).
+  static func gemm(
+    m: Int, n: Int, k: Int, alpha: Self,
+    a: UnsafePointer<Self>, lda: Int,
+    b: UnsafePointer<Self>, ldb: Int, transposeB: Bool,
+    c: UnsafeMutablePointer<Self>, ldc: Int)
+
+  /// `y = alpha · op(A) · x` with row-major `A` (`m × n`); `op(A)` is `Aᵀ` when `transpose`.
+  static func gemv(
+    m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int, transpose: Bool,
+    x: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>)
+
+  /// `buffer[i] = exp(buffer[i] − shift)` for every `i`, returning the sum of the results.
+  ///
+  /// Float uses ``VectorExp`` (≤ 2 ulp); Double uses libm's `exp` (< 1 ulp).
+  static func expSubtracting(_ shift: Self, _ buffer: UnsafeMutablePointer<Self>, count: Int) -> Self
+}
+
+extension Float: BLASScalar {
+  @inlinable
+  public static func gemm(
+    m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int, transposeB: Bool, c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    OpenBLAS.configure()
+    cblas_sgemm(
+      CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+      blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), 0, c, blasint(ldc))
+  }
+}
+
+extension Float {
+  @inlinable
+  public static func gemv(
+    m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, transpose: Bool,
+    x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+  ) {
+    OpenBLAS.configure()
+    cblas_sgemv(
+      CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), alpha, a,
+      blasint(lda), x, 1, 0, y, 1)
+  }
+
+  public static func expSubtracting(_ shift: Float, _ buffer: UnsafeMutablePointer<Float>, count: Int) -> Float {
+    VectorExp.expSubtracting(shift, buffer, count: count)
+  }
+}
+
+extension Double {
+  @inlinable
+  public static func gemv(
+    m: Int, n: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int, transpose: Bool,
+    x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>
+  ) {
+    OpenBLAS.configure()
+    cblas_dgemv(
+      CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), alpha, a,
+      blasint(lda), x, 1, 0, y, 1)
+  }
+
+  public static func expSubtracting(_ shift: Double, _ buffer: UnsafeMutablePointer<Double>, count: Int) -> Double {
+    var sum = 0.0
+    for i in 0..<count {
+      let p = Double.exp(buffer[i] - shift)
+      buffer[i] = p
+      sum += p
+    }
+    return sum
+  }
+}
+
+extension Double: BLASScalar {
+  @inlinable
+  public static func gemm(
+    m: Int, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+    b: UnsafePointer<Double>, ldb: Int, transposeB: Bool, c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    OpenBLAS.configure()
+    cblas_dgemm(
+      CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+      blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), 0, c, blasint(ldc))
+  }
+}
+
+/// One-time OpenBLAS setup.
+public enum OpenBLAS {
+  /// Pins OpenBLAS to one thread per call.
+  ///
+  /// The library parallelizes over independent work items itself, each with a
+  /// fixed size, so results do not depend on how many threads OpenBLAS would
+  /// have picked: the same inputs give bitwise the same output everywhere.
+  @usableFromInline static let configured: Bool = {
+    openblas_set_num_threads(1)
+    return true
+  }()
+
+  @inlinable static func configure() { _ = configured }
+}

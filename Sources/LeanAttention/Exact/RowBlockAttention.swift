@@ -1,0 +1,127 @@
+/// Attention of a block of query rows over one window of keys: the inner step
+/// shared by exact attention and by the schedule executor.
+///
+/// For each row `r` the keys visible to it are `visible[r] ∩ columns`. The block
+/// computes, in `Scalar` arithmetic,
+///
+///     S = scale · Q · K[columns]ᵀ            (one BLAS product for all rows)
+///     P_rc = exp(S_rc − m_r) on visible keys, 0 elsewhere, m_r = max visible S_rc
+///     O_r = (P · V[columns])_r / l_r,  l_r = Σ_c P_rc      (a second product)
+///     LSE_r = m_r + log l_r
+///
+/// A row with no visible key gets `O = 0` and `LSE = −∞`. NaN in a visible
+/// score reaches that row's output and LSE; it is never dropped.
+///
+/// The scratch buffers are owned by the value and reused across calls, so one
+/// value per worker thread keeps memory at `rows × columns` scores.
+struct RowBlockAttention<Scalar: BLASScalar> {
+  let headDim: Int
+  let scale: Scalar
+  let softCap: Scalar?
+  private var scores: [Scalar] = []
+  private var rowMax: [Scalar] = []
+  private var rowSum: [Scalar] = []
+
+  init(headDim: Int, scale: Double, softCap: Double?) {
+    self.headDim = headDim
+    self.scale = Scalar(scale)
+    self.softCap = softCap.map { Scalar($0) }
+  }
+
+  /// Computes normalized outputs and natural-log LSE for `rows` query rows.
+  ///
+  /// - Parameters:
+  ///   - queries: `rows × D`, leading dimension `D`.
+  ///   - keys, values: row 0 of the request's key/value panel; row `j` starts at `j · ld`.
+  ///   - columns: the window of key rows to read.
+  ///   - visible: for each row, the keys it may see (any range; it is clamped to `columns`).
+  ///   - output: `rows × D`, leading dimension `D`, written.
+  ///   - logSumExp: `rows`, written.
+  /// - Complexity: O(rows · |columns| · D).
+  mutating func run(
+    rows: Int, queries: UnsafePointer<Scalar>,
+    keys: UnsafePointer<Scalar>, values: UnsafePointer<Scalar>, ld: Int,
+    columns: Range<Int>, visible: UnsafeBufferPointer<Range<Int>>,
+    output: UnsafeMutablePointer<Scalar>, logSumExp: UnsafeMutablePointer<Scalar>
+  ) {
+    let d = headDim
+    let n = columns.count
+    if n == 0 || rows == 0 {
+      output.update(repeating: 0, count: rows * d)
+      logSumExp.update(repeating: -.infinity, count: rows)
+      return
+    }
+    if scores.count < rows * n { scores = Array(repeating: 0, count: rows * n) }
+    if rowMax.count < rows {
+      rowMax = Array(repeating: 0, count: rows)
+      rowSum = Array(repeating: 0, count: rows)
+    }
+    let c0 = columns.lowerBound
+    let cap = softCap
+    let alpha = scale
+    // Move the buffers out of `self` so the closure below may mutate them.
+    var scores = self.scores
+    var rowMax = self.rowMax
+    var rowSum = self.rowSum
+    self.scores = []
+    self.rowMax = []
+    self.rowSum = []
+    defer {
+      self.scores = scores
+      self.rowMax = rowMax
+      self.rowSum = rowSum
+    }
+    scores.withUnsafeMutableBufferPointer { sBuf in
+      let s = sBuf.baseAddress!
+      // One row (MHA decode) is a matrix-vector product; gemm would pack K first.
+      if rows == 1 {
+        Scalar.gemv(m: n, n: d, alpha: alpha, a: keys + c0 * ld, lda: ld, transpose: false, x: queries, y: s)
+      } else {
+        Scalar.gemm(
+          m: rows, n: n, k: d, alpha: alpha, a: queries, lda: d,
+          b: keys + c0 * ld, ldb: ld, transposeB: true, c: s, ldc: n)
+      }
+      for r in 0..<rows {
+        let row = s + r * n
+        let vis = visible[r].clamped(to: columns)
+        let a = vis.lowerBound - c0
+        let b = vis.upperBound - c0
+        guard a < b else {
+          row.update(repeating: 0, count: n)
+          rowMax[r] = -.infinity
+          rowSum[r] = 0
+          continue
+        }
+        if let cap {
+          for c in a..<b { row[c] = cap * Scalar.tanh(row[c] / cap) }
+        }
+        var m = -Scalar.infinity
+        for c in a..<b where row[c] > m { m = row[c] }
+        if a > 0 { row.update(repeating: 0, count: a) }
+        if b < n { (row + b).update(repeating: 0, count: n - b) }
+        let l = Scalar.expSubtracting(m, row + a, count: b - a)
+        // A NaN score leaves `m` untouched but turns its `p` and so `l` into NaN.
+        rowMax[r] = m
+        rowSum[r] = l
+      }
+      if rows == 1 {
+        Scalar.gemv(m: n, n: d, alpha: 1, a: values + c0 * ld, lda: ld, transpose: true, x: s, y: output)
+      } else {
+        Scalar.gemm(
+          m: rows, n: d, k: n, alpha: 1, a: s, lda: n,
+          b: values + c0 * ld, ldb: ld, transposeB: false, c: output, ldc: d)
+      }
+    }
+    for r in 0..<rows {
+      let o = output + r * d
+      let l = rowSum[r]
+      if l == 0 {
+        o.update(repeating: 0, count: d)
+        logSumExp[r] = -.infinity
+      } else {
+        for e in 0..<d { o[e] = o[e] / l }
+        logSumExp[r] = rowMax[r] + Scalar.log(l)
+      }
+    }
+  }
+}

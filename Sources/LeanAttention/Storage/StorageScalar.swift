@@ -1,0 +1,44 @@
+/// A floating-point element type that tensors can be stored in.
+///
+/// Storage types only need exact widening to `Double` and correctly rounded
+/// narrowing from it; arithmetic happens in `Float` or `Double` (see
+/// ``BLASScalar``). That is why ``BFloat16``, which has no arithmetic of its
+/// own here, is a storage type.
+public protocol StorageScalar: Sendable, Hashable {
+  /// The value rounded to nearest, ties to even, from a `Double`; NaN stays NaN.
+  init(roundingFrom value: Double)
+  /// The value widened exactly to `Double`.
+  var doubleValue: Double { get }
+  /// The value as a `Float` (exact for every storage type narrower than `Double`).
+  var floatValue: Float { get }
+  /// The element's name in the safetensors dtype vocabulary (`F16`, `BF16`, `F32`, `F64`).
+  static var dtypeName: String { get }
+  /// Bytes per element.
+  static var byteWidth: Int { get }
+}
+
+extension Float: StorageScalar {
+  @inlinable public init(roundingFrom value: Double) { self = Float(value) }
+  @inlinable public var doubleValue: Double { Double(self) }
+  @inlinable public var floatValue: Float { self }
+  public static var dtypeName: String { "F32" }
+  public static var byteWidth: Int { 4 }
+}
+
+extension Double: StorageScalar {
+  @inlinable public init(roundingFrom value: Double) { self = value }
+  @inlinable public var doubleValue: Double { self }
+  @inlinable public var floatValue: Float { Float(self) }
+  public static var dtypeName: String { "F64" }
+  public static var byteWidth: Int { 8 }
+}
+
+extension Float16: StorageScalar {
+  // Swift converts Double to Float16 directly (one correctly rounded step),
+  // never through Float, so there is no double rounding.
+  @inlinable public init(roundingFrom value: Double) { self = Float16(value) }
+  @inlinable public var doubleValue: Double { Double(self) }
+  @inlinable public var floatValue: Float { Float(self) }
+  public static var dtypeName: String { "F16" }
+  public static var byteWidth: Int { 2 }
+}

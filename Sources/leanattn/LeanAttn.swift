@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct LeanAttn: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "leanattn",
+    abstract: "Exact attention, its work decompositions, and golden files to check kernels against.",
+    subcommands: [Demo.self, Bench.self]
+  )
+}
