@@ -18,8 +18,6 @@ demo: deps build
 test: deps venv
 	$(SWIFT) build -c $(CONFIG)
 	$(SWIFT) test -c $(CONFIG)
-	$(PYTHON) -m pytest -q Tests/python
-	LEANATTN_NVRTC_SEARCH=$(VENV) $(BIN) cuda-compile --arch sm_80,sm_90
 
 # libopenblas-dev (and pkg-config, which SwiftPM uses to find it), only when missing.
 deps:

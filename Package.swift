@@ -48,6 +48,7 @@ let package = Package(
         "LeanAttention",
         "LeanAttentionGolden",
         .product(name: "PropertyBased", package: "swift-property-based"),
+        .product(name: "RealModule", package: "swift-numerics"),
       ]
     ),
   ],

@@ -54,6 +54,9 @@ public enum ExactAttention {
               guard let o = oBuf.baseAddress, let l = lBuf.baseAddress,
                 let k = kBuf.baseAddress, let v = vBuf.baseAddress, let q = qBuf.baseAddress
               else { return }  // nothing to compute: no query rows or no keys
+              for b in 0..<p.batchSize where streams(p, request: b) {
+                streamRequest(b, problem: p, queries: q, keys: k, values: v, output: o, logSumExp: l)
+              }
               let shared = (SharedPointer(base: o), SharedPointer(base: l))
               ParallelLoop.run(
                 count: items.count,
@@ -99,7 +102,7 @@ public enum ExactAttention {
     let g = p.groupSize
     for b in 0..<p.batchSize {
       let r = p.requests[b]
-      guard r.queryLength > 0 else { continue }
+      guard r.queryLength > 0, !streams(p, request: b) else { continue }
       let byRows = Swift.max(1, targetRows / g)
       let byMemory = Swift.max(1, scoreBudget / Swift.max(1, g * r.kvLength))
       let perBlock = Swift.min(byRows, byMemory)

@@ -27,6 +27,8 @@ public enum AttentionError: Error, Hashable, Sendable {
   case invalidPageTable(reason: String)
   /// A schedule does not cover the problem's tiles exactly once, or its reduction groups disagree.
   case invalidSchedule(reason: String)
+  /// A partial attention state is malformed (wrong length, +∞ LSE without the option).
+  case invalidState(reason: String)
   /// A device model or partitioner parameter is out of range.
   case invalidParameter(name: String, value: String, allowed: String)
 }
@@ -61,6 +63,8 @@ extension AttentionError: CustomStringConvertible {
       return "paged KV cache is invalid: \(reason)"
     case .invalidSchedule(let reason):
       return "schedule is invalid: \(reason)"
+    case .invalidState(let reason):
+      return "attention state is invalid: \(reason)"
     case .invalidParameter(let name, let value, let allowed):
       return "\(name) = \(value) is not allowed; allowed: \(allowed)"
     }
