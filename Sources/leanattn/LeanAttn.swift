@@ -5,6 +5,6 @@ struct LeanAttn: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "leanattn",
     abstract: "Exact attention, its work decompositions, and golden files to check kernels against.",
-    subcommands: [Demo.self, Bench.self]
+    subcommands: [Demo.self, ScheduleCommand.self, Bench.self]
   )
 }

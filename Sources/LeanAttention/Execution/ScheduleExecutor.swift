@@ -1,0 +1,169 @@
+/// Runs any valid ``Schedule`` on the CPU, the way a GPU would run it.
+///
+/// Each CTA (in parallel) computes its segments in order: for every KV block
+/// of a segment it computes the block's state with ``RowBlockAttention`` and
+/// folds it into the segment's running state with ``AttentionState/merge(_:_:)``
+/// — the tiled online softmax. A segment's final state is its partial state.
+/// Then every host merges its reduction group, its own piece first and the
+/// peers in split order, and writes `O` and `LSE`. Output tiles without work
+/// stay empty (`O = 0`, `LSE = −∞`).
+///
+/// Against ``ExactAttention`` the result differs only by the merges: with `s`
+/// pieces per row in a left fold, the associativity bound of `merge` applies
+/// once per piece, `|ΔO| ≤ 2s·u·(L + 5Δ + 15)·max|v|` plus each block's own
+/// `(n + 1)·u·max|v|` (see `Docs/SoftmaxRescaling.md`).
+public enum ScheduleExecutor {
+  /// The output and every partial state of an executed schedule.
+  public struct Execution<Scalar: BLASScalar>: Sendable {
+    /// Final `O` and natural-log `LSE`, as exact attention lays them out.
+    public var result: AttentionOutput<Scalar>
+    /// `pieces[output][split]`: the partial state of every packed row of the output tile.
+    public var pieces: [[[AttentionState<Scalar>]]]
+    /// The schedule that ran.
+    public var schedule: Schedule
+    /// The problem.
+    public var problem: AttentionProblem
+
+    /// The partial states in FlashAttention's split-major layout:
+    /// `O [splits, totalQ, Hq, D]` and natural-log `LSE [splits, totalQ, Hq]`,
+    /// `splits` being the most pieces of any output tile. Absent splits are empty (`0`, `−∞`).
+    public func splitMajorPartials() -> AttentionOutput<Scalar> {
+      let p = problem
+      let d = p.headDim
+      let g = p.groupSize
+      let splits = pieces.map(\.count).max() ?? 0
+      let rows = p.totalQueryTokens * p.queryHeads
+      var o = [Scalar](repeating: 0, count: splits * rows * d)
+      var l = [Scalar](repeating: -.infinity, count: splits * rows)
+      for (i, tile) in schedule.outputs.enumerated() {
+        for (s, states) in pieces[i].enumerated() {
+          for (r, state) in zip(tile.rows, states) {
+            let row = (p.queryOffsets[tile.request] + r / g) * p.queryHeads + tile.kvHead * g + r % g
+            l[s * rows + row] = state.logSumExp
+            for e in 0..<d { o[(s * rows + row) * d + e] = state.output[e] }
+          }
+        }
+      }
+      return AttentionOutput(
+        output: Tensor(uncheckedShape: [splits, p.totalQueryTokens, p.queryHeads, d], storage: o),
+        logSumExp: Tensor(uncheckedShape: [splits, p.totalQueryTokens, p.queryHeads], storage: l))
+    }
+  }
+
+  /// Executes `schedule` on `inputs` in `Scalar` arithmetic.
+  ///
+  /// - Throws: ``AttentionError/invalidSchedule(reason:)`` when the schedule
+  ///   does not validate against the inputs' problem.
+  /// - Complexity: O(visible tiles · 64 · blockN · D).
+  public static func run<Scalar: BLASScalar, Element: StorageScalar>(
+    _ schedule: Schedule, on inputs: AttentionInputs<Element>, in _: Scalar.Type = Scalar.self
+  ) throws(AttentionError) -> Execution<Scalar> {
+    let p = inputs.problem
+    try schedule.validate(for: p)
+    let d = p.headDim
+    let g = p.groupSize
+    let kv = PackedKeyValues<Scalar>(inputs)
+    let queries = inputs.queries.storage.map { Scalar($0.doubleValue) }
+    // Where each (output, first block) piece lands: pieces[output][split].
+    var firsts = [[Int]](repeating: [], count: schedule.outputs.count)
+    for segments in schedule.ctas {
+      for s in segments { firsts[s.output].append(s.blocks.lowerBound) }
+    }
+    let splitOf = firsts.map { f in Dictionary(uniqueKeysWithValues: f.sorted().enumerated().map { ($1, $0) }) }
+    // Each CTA's segment states, computed in parallel.
+    var ctaResults = [[(output: Int, first: Int, states: [AttentionState<Scalar>])]](
+      repeating: [], count: schedule.ctas.count)
+    ctaResults.withUnsafeMutableBufferPointer { results in
+      kv.keys.withUnsafeBufferPointer { kBuf in
+        kv.values.withUnsafeBufferPointer { vBuf in
+          queries.withUnsafeBufferPointer { qBuf in
+            let shared = UncheckedSendable((results.baseAddress, kBuf.baseAddress, vBuf.baseAddress, qBuf.baseAddress))
+            ParallelLoop.run(
+              count: schedule.ctas.count,
+              makeState: { RowBlockAttention<Scalar>(headDim: d, scale: p.scale, softCap: p.softCap) },
+              body: { kernel, c in
+                let (res, k, v, q) = shared.value
+                guard let res, let k, let v, let q else { return }
+                res[c] = schedule.ctas[c].map { s in
+                  (s.output, s.blocks.lowerBound,
+                   segmentStates(s, schedule: schedule, problem: p, kernel: &kernel, queries: q, keys: k, values: v))
+                }
+              })
+          }
+        }
+      }
+    }
+    var pieces = schedule.outputs.map { _ in [[AttentionState<Scalar>]]() }
+    for group in schedule.groups {
+      pieces[group.output] = Array(repeating: [], count: 1 + group.peers.count)
+    }
+    for results in ctaResults {
+      for r in results {
+        if let split = splitOf[r.output][r.first] { pieces[r.output][split] = r.states }
+      }
+    }
+    // Hosts merge their groups: own piece first, then peers in split order.
+    var out = [Scalar](repeating: 0, count: p.totalQueryTokens * p.queryHeads * d)
+    var lse = [Scalar](repeating: -.infinity, count: p.totalQueryTokens * p.queryHeads)
+    for group in schedule.groups {
+      let tile = schedule.outputs[group.output]
+      let parts = pieces[group.output]
+      for (index, r) in tile.rows.enumerated() {
+        var state = parts[0][index]
+        for piece in parts.dropFirst() { state = AttentionState.merge(state, piece[index]) }
+        let row = (p.queryOffsets[tile.request] + r / g) * p.queryHeads + tile.kvHead * g + r % g
+        lse[row] = state.logSumExp
+        for e in 0..<d { out[row * d + e] = state.output[e] }
+      }
+    }
+    let result = AttentionOutput(
+      output: Tensor(uncheckedShape: [p.totalQueryTokens, p.queryHeads, d], storage: out),
+      logSumExp: Tensor(uncheckedShape: [p.totalQueryTokens, p.queryHeads], storage: lse))
+    return Execution(result: result, pieces: pieces, schedule: schedule, problem: p)
+  }
+
+  /// The state of every packed row of a segment's output tile over the segment's blocks.
+  static func segmentStates<Scalar: BLASScalar>(
+    _ segment: Segment, schedule: Schedule, problem p: AttentionProblem, kernel: inout RowBlockAttention<Scalar>,
+    queries: UnsafePointer<Scalar>, keys: UnsafePointer<Scalar>, values: UnsafePointer<Scalar>
+  ) -> [AttentionState<Scalar>] {
+    let tile = schedule.outputs[segment.output]
+    let d = p.headDim
+    let g = p.groupSize
+    let rows = tile.rows.count
+    var q = [Scalar](repeating: 0, count: rows * d)
+    var visible: [Range<Int>] = []
+    for (index, r) in tile.rows.enumerated() {
+      let token = r / g
+      let src = ((p.queryOffsets[tile.request] + token) * p.queryHeads + tile.kvHead * g + r % g) * d
+      for e in 0..<d { q[index * d + e] = queries[src + e] }
+      visible.append(p.visibleKeys(request: tile.request, query: token))
+    }
+    var states = [AttentionState<Scalar>](repeating: .empty(dimension: d), count: rows)
+    var o = [Scalar](repeating: 0, count: rows * d)
+    var l = [Scalar](repeating: 0, count: rows)
+    let length = p.requests[tile.request].kvLength
+    let ld = p.kvHeads * d
+    let panel = (p.kvOffsets[tile.request] * p.kvHeads + tile.kvHead) * d
+    for k in segment.blocks {
+      let columns = (k * schedule.blockN)..<Swift.min((k + 1) * schedule.blockN, length)
+      q.withUnsafeBufferPointer { qb in
+        visible.withUnsafeBufferPointer { vb in
+          o.withUnsafeMutableBufferPointer { ob in
+            l.withUnsafeMutableBufferPointer { lb in
+              kernel.run(
+                rows: rows, queries: qb.baseAddress!, keys: keys + panel, values: values + panel, ld: ld,
+                columns: columns, visible: vb, output: ob.baseAddress!, logSumExp: lb.baseAddress!)
+            }
+          }
+        }
+      }
+      // The online-softmax step: fold the block into the running state.
+      for r in 0..<rows {
+        let block = AttentionState<Scalar>(unchecked: Array(o[(r * d)..<(r * d + d)]), logSumExp: l[r])
+        states[r] = AttentionState.merge(states[r], block)
+      }
+    }
+    return states
+  }
+}

@@ -1,0 +1,111 @@
+/// Numbers that describe a schedule: load balance, splits, and a simulated timeline.
+///
+/// The timeline is a model, not a measurement: `smCount × ctasPerSM` slots,
+/// each running at `1 / ctasPerSM` of its SM's speed; CTAs start in launch
+/// order on the slot that frees first (the GPU's block scheduler). A CTA costs
+/// the KV tokens of its tiles (a tile of `n` tokens costs `n`), plus
+/// ``fixupCost`` per partial state it writes as a peer and per partial state it
+/// reads and merges as a host. The fix-up cost defaults to `blockN / 4`: writing
+/// or reading one row block's `(o, lse)` is about a quarter of streaming a tile
+/// of K and V through the SM. Waiting of hosts for late peers is not modelled.
+public struct ScheduleMetrics: Hashable, Sendable, Codable {
+  public var partitioner: String
+  public var device: String
+  public var grid: Int
+  public var totalTiles: Int
+  /// Tiles of one output tile when every output has the same count.
+  public var tilesPerHead: Int?
+  public var blockN: Int
+  public var maxTilesPerCTA: Int
+  public var minTilesPerCTA: Int
+  /// CTAs that take the larger load (lean), or all CTAs with work.
+  public var highLoadCTAs: Int
+  public var numSplits: Int?
+  public var maxSplitsPerOutput: Int
+  /// `splitHistogram[k]` output tiles are cut into `k` pieces (key as a string for JSON).
+  public var splitHistogram: [String: Int]
+  /// Partial states written by peers (the host keeps its own piece).
+  public var partialStates: Int
+  /// `grid / (smCount · ctasPerSM)`.
+  public var waves: Double
+  /// `waves / ⌈waves⌉`: the wave-quantization efficiency FlashAttention's heuristic maximizes.
+  public var waveEfficiency: Double
+  /// Simulated finish time of the last CTA, in KV-token units.
+  public var makespan: Double
+  /// `Σ CTA cost / (smCount · makespan)`.
+  public var smUtilization: Double
+  /// The fix-up cost per partial state used by the simulation.
+  public var fixupCost: Double
+}
+
+/// Where and when one CTA ran in the simulated timeline.
+public struct CTAPlacement: Hashable, Sendable, Codable {
+  public var cta: Int
+  public var sm: Int
+  public var slot: Int
+  public var start: Double
+  public var end: Double
+}
+
+extension Schedule {
+  /// Simulates the schedule; returns the placements and the metrics.
+  ///
+  /// - Parameters:
+  ///   - kvLengths: each request's KV length, to cost a request's last, short block by its tokens.
+  ///   - fixupCost: cost of writing or merging one partial state; `blockN / 4` when `nil`.
+  /// - Complexity: O(segments + grid · log(slots)).
+  public func simulate(kvLengths: [Int], fixupCost: Double? = nil) -> (timeline: [CTAPlacement], metrics: ScheduleMetrics)
+  {
+    let fix = fixupCost ?? Double(blockN) / 4
+    let peers = Set(groups.flatMap { g in g.peers.map { [$0.cta, g.output] } })
+    let hostPeers = Dictionary(groups.map { ([$0.host, $0.output], $0.peers.count) }, uniquingKeysWith: +)
+    var costs: [Double] = []
+    var tilesPerCTA: [Int] = []
+    for (c, segments) in ctas.enumerated() {
+      var cost = 0.0
+      var tiles = 0
+      for s in segments {
+        let len = kvLengths[outputs[s.output].request]
+        for k in s.blocks { cost += Double(Swift.max(0, Swift.min((k + 1) * blockN, len) - k * blockN)) }
+        tiles += s.blocks.count
+        if peers.contains([c, s.output]) { cost += fix }
+        cost += Double(hostPeers[[c, s.output]] ?? 0) * fix
+      }
+      costs.append(cost)
+      tilesPerCTA.append(tiles)
+    }
+    // Greedy list scheduling on slots.
+    let slots = device.smCount * device.ctasPerSM
+    var free = [Double](repeating: 0, count: slots)
+    var timeline: [CTAPlacement] = []
+    for (c, cost) in costs.enumerated() {
+      var best = 0
+      for s in 1..<slots where free[s] < free[best] { best = s }
+      let start = free[best]
+      let end = start + cost * Double(device.ctasPerSM)
+      free[best] = end
+      timeline.append(CTAPlacement(cta: c, sm: best / device.ctasPerSM, slot: best % device.ctasPerSM, start: start, end: end))
+    }
+    let makespan = free.max() ?? 0
+    let busy = costs.reduce(0, +)
+    var splitCounts = [Int](repeating: 0, count: outputs.count)
+    for g in groups { splitCounts[g.output] = 1 + g.peers.count }
+    var histogram: [String: Int] = [:]
+    for n in splitCounts where n > 0 { histogram[String(n), default: 0] += 1 }
+    let working = tilesPerCTA.filter { $0 > 0 }
+    let maxTiles = tilesPerCTA.max() ?? 0
+    let perOutput = Set(outputs.map(\.visibleBlocks.count))
+    let waves = Double(ctas.count) / Double(slots)
+    let metrics = ScheduleMetrics(
+      partitioner: partitioner, device: device.name, grid: ctas.count,
+      totalTiles: tilesPerCTA.reduce(0, +), tilesPerHead: perOutput.count == 1 ? perOutput.first : nil,
+      blockN: blockN, maxTilesPerCTA: maxTiles, minTilesPerCTA: tilesPerCTA.min() ?? 0,
+      highLoadCTAs: partitioner == "lean" ? tilesPerCTA.filter { $0 == maxTiles }.count : working.count,
+      numSplits: numSplits, maxSplitsPerOutput: splitCounts.max() ?? 0, splitHistogram: histogram,
+      partialStates: groups.reduce(0) { $0 + $1.peers.count }, waves: waves,
+      waveEfficiency: waves == 0 ? 0 : waves / waves.rounded(.up),
+      makespan: makespan, smUtilization: makespan == 0 ? 0 : busy / (Double(device.smCount) * makespan),
+      fixupCost: fix)
+    return (timeline, metrics)
+  }
+}

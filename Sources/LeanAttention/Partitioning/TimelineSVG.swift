@@ -1,0 +1,93 @@
+/// Draws a simulated schedule as an SVG Gantt chart: one row per SM (a thin
+/// lane per resident CTA slot), one colour per (request, KV head), each
+/// segment a bar, partial-state writes marked with a dark tick at the end of a
+/// peer's segment and reductions with a black bar at the end of the host's.
+public enum TimelineSVG {
+  /// The SVG document.
+  ///
+  /// - Complexity: O(segments).
+  public static func render(
+    _ schedule: Schedule, timeline: [CTAPlacement], metrics: ScheduleMetrics, kvLengths: [Int], title: String
+  ) -> String {
+    let width = 960.0
+    let left = 60.0
+    let top = 46.0
+    let lane = max(2.0, min(10.0, 520.0 / Double(schedule.device.smCount * schedule.device.ctasPerSM)))
+    let rowHeight = lane * Double(schedule.device.ctasPerSM)
+    let height = top + rowHeight * Double(schedule.device.smCount) + 40
+    let span = max(metrics.makespan, 1)
+    let x = { (t: Double) in left + (width - left - 20) * t / span }
+    let kvHeads = (schedule.outputs.map(\.kvHead).max() ?? 0) + 1
+    func color(_ output: Int) -> String {
+      let o = schedule.outputs[output]
+      let hue = Double((o.request * kvHeads + o.kvHead) * 137 % 360)
+      return "hsl(\(Int(hue)),65%,\(o.queryBlock % 2 == 0 ? 55 : 42)%)"
+    }
+    let peerOf = Set(schedule.groups.flatMap { g in g.peers.map { [$0.cta, g.output] } })
+    let hostOf = Set(schedule.groups.filter { !$0.peers.isEmpty }.map { [$0.host, $0.output] })
+    var svg = """
+      <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="11">
+      <rect width="100%" height="100%" fill="white"/>
+      <text x="\(left)" y="16" font-size="13" font-weight="bold">\(escape(title))</text>
+      <text x="\(left)" y="32">\(escape(summary(metrics)))</text>
+
+      """
+    for (c, placement) in timeline.enumerated() {
+      let y = top + Double(placement.sm) * rowHeight + Double(placement.slot) * lane
+      var t = placement.start
+      let scale = Double(schedule.device.ctasPerSM)
+      for s in schedule.ctas[c] {
+        let len = kvLengths[schedule.outputs[s.output].request]
+        var cost = 0.0
+        for k in s.blocks { cost += Double(max(0, min((k + 1) * schedule.blockN, len) - k * schedule.blockN)) }
+        if peerOf.contains([c, s.output]) { cost += metrics.fixupCost }
+        let hosts = hostOf.contains([c, s.output])
+        let peers = schedule.groups.first { $0.output == s.output }?.peers.count ?? 0
+        if hosts { cost += Double(peers) * metrics.fixupCost }
+        let end = t + cost * scale
+        svg += "<rect x=\"\(fmt(x(t)))\" y=\"\(fmt(y))\" width=\"\(fmt(max(0.5, x(end) - x(t))))\" height=\"\(fmt(lane * 0.9))\" fill=\"\(color(s.output))\"><title>CTA \(c): output \(s.output) blocks \(s.blocks.lowerBound)..<\(s.blocks.upperBound)</title></rect>\n"
+        if peerOf.contains([c, s.output]) {
+          svg += "<rect x=\"\(fmt(x(end) - 2))\" y=\"\(fmt(y))\" width=\"2\" height=\"\(fmt(lane * 0.9))\" fill=\"#333\"/>\n"
+        }
+        if hosts {
+          svg += "<rect x=\"\(fmt(x(end) - 3))\" y=\"\(fmt(y))\" width=\"3\" height=\"\(fmt(lane * 0.9))\" fill=\"black\"/>\n"
+        }
+        t = end
+      }
+    }
+    for sm in stride(from: 0, to: schedule.device.smCount, by: max(1, schedule.device.smCount / 8)) {
+      svg += "<text x=\"4\" y=\"\(fmt(top + Double(sm) * rowHeight + rowHeight))\">SM \(sm)</text>\n"
+    }
+    let axis = top + rowHeight * Double(schedule.device.smCount) + 14
+    svg += "<line x1=\"\(left)\" y1=\"\(fmt(axis - 8))\" x2=\"\(fmt(x(span)))\" y2=\"\(fmt(axis - 8))\" stroke=\"#999\"/>\n"
+    svg += "<text x=\"\(left)\" y=\"\(fmt(axis + 6))\">0</text><text x=\"\(fmt(x(span) - 120))\" y=\"\(fmt(axis + 6))\">makespan \(Int(span)) KV-token units</text>\n"
+    svg += "<text x=\"\(left)\" y=\"\(fmt(axis + 22))\">colour: request × KV head · dark tick: partial state written · black bar: host reduction</text>\n"
+    svg += "</svg>\n"
+    return svg
+  }
+
+  public static func summary(_ m: ScheduleMetrics) -> String {
+    var s = "\(m.partitioner) on \(m.device): grid \(m.grid), tiles \(m.totalTiles), tiles/CTA \(m.minTilesPerCTA)–\(m.maxTilesPerCTA)"
+    if let n = m.numSplits { s += ", \(n) splits" }
+    s += ", max splits/output \(m.maxSplitsPerOutput), utilization \(Int((m.smUtilization * 100).rounded()))%"
+    return s
+  }
+
+  static func fmt(_ v: Double) -> String { String(Int((v * 10).rounded())) .withDecimal }
+
+  static func escape(_ s: String) -> String {
+    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+  }
+}
+
+extension String {
+  /// "1234" (tenths) → "123.4".
+  fileprivate var withDecimal: String {
+    let negative = hasPrefix("-")
+    var digits = negative ? String(dropFirst()) : self
+    while digits.count < 2 { digits = "0" + digits }
+    return (negative ? "-" : "") + digits.dropLast() + "." + digits.suffix(1)
+  }
+}
+
+import Foundation
