@@ -21,7 +21,7 @@ public enum TimelineSVG {
     func color(_ output: Int) -> String {
       let o = schedule.outputs[output]
       let hue = Double((o.request * kvHeads + o.kvHead) * 137 % 360)
-      return "hsl(\(Int(hue)),65%,\(o.queryBlock % 2 == 0 ? 55 : 42)%)"
+      return hexColor(hue: hue, saturation: 0.65, lightness: o.queryBlock % 2 == 0 ? 0.55 : 0.42)
     }
     let peerOf = Set(schedule.groups.flatMap { g in g.peers.map { [$0.cta, g.output] } })
     let hostOf = Set(schedule.groups.filter { !$0.peers.isEmpty }.map { [$0.host, $0.output] })
@@ -45,7 +45,7 @@ public enum TimelineSVG {
         let peers = schedule.groups.first { $0.output == s.output }?.peers.count ?? 0
         if hosts { cost += Double(peers) * metrics.fixupCost }
         let end = t + cost * scale
-        svg += "<rect x=\"\(fmt(x(t)))\" y=\"\(fmt(y))\" width=\"\(fmt(max(0.5, x(end) - x(t))))\" height=\"\(fmt(lane * 0.9))\" fill=\"\(color(s.output))\"><title>CTA \(c): output \(s.output) blocks \(s.blocks.lowerBound)..<\(s.blocks.upperBound)</title></rect>\n"
+        svg += "<rect x=\"\(fmt(x(t)))\" y=\"\(fmt(y))\" width=\"\(fmt(max(0.5, x(end) - x(t))))\" height=\"\(fmt(lane * 0.9))\" fill=\"\(color(s.output))\"><title>CTA \(c): output \(s.output), KV blocks \(s.blocks.lowerBound) to \(s.blocks.upperBound - 1)</title></rect>\n"
         if peerOf.contains([c, s.output]) {
           svg += "<rect x=\"\(fmt(x(end) - 2))\" y=\"\(fmt(y))\" width=\"2\" height=\"\(fmt(lane * 0.9))\" fill=\"#333\"/>\n"
         }
@@ -60,7 +60,7 @@ public enum TimelineSVG {
     }
     let axis = top + rowHeight * Double(schedule.device.smCount) + 14
     svg += "<line x1=\"\(left)\" y1=\"\(fmt(axis - 8))\" x2=\"\(fmt(x(span)))\" y2=\"\(fmt(axis - 8))\" stroke=\"#999\"/>\n"
-    svg += "<text x=\"\(left)\" y=\"\(fmt(axis + 6))\">0</text><text x=\"\(fmt(x(span) - 120))\" y=\"\(fmt(axis + 6))\">makespan \(Int(span)) KV-token units</text>\n"
+    svg += "<text x=\"\(left)\" y=\"\(fmt(axis + 6))\">0</text><text x=\"\(fmt(x(span) - 200))\" y=\"\(fmt(axis + 6))\">makespan \(Int(span)) KV-token units</text>\n"
     svg += "<text x=\"\(left)\" y=\"\(fmt(axis + 22))\">colour: request × KV head · dark tick: partial state written · black bar: host reduction</text>\n"
     svg += "</svg>\n"
     return svg
@@ -71,6 +71,17 @@ public enum TimelineSVG {
     if let n = m.numSplits { s += ", \(n) splits" }
     s += ", max splits/output \(m.maxSplitsPerOutput), utilization \(Int((m.smUtilization * 100).rounded()))%"
     return s
+  }
+
+  /// An `#rrggbb` colour from HSL (hex, since not every SVG renderer reads `hsl()`).
+  static func hexColor(hue: Double, saturation: Double, lightness: Double) -> String {
+    let c = (1 - abs(2 * lightness - 1)) * saturation
+    let h = hue / 60
+    let x = c * (1 - abs(h.truncatingRemainder(dividingBy: 2) - 1))
+    let (r, g, b): (Double, Double, Double) =
+      h < 1 ? (c, x, 0) : h < 2 ? (x, c, 0) : h < 3 ? (0, c, x) : h < 4 ? (0, x, c) : h < 5 ? (x, 0, c) : (c, 0, x)
+    let m = lightness - c / 2
+    return "#" + [r, g, b].map { String(format: "%02x", Int(((($0 + m) * 255)).rounded())) }.joined()
   }
 
   static func fmt(_ v: Double) -> String { String(Int((v * 10).rounded())) .withDecimal }
