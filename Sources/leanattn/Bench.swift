@@ -18,7 +18,8 @@ struct BenchExact: ParsableCommand {
     commandName: "exact",
     abstract: "Time exact attention: median seconds, GFLOP/s and, for decode, K/V read bandwidth.")
 
-  @Option(help: "Arithmetic: f32 or f64 (inputs are stored in the same type).") var dtype: ComputeType = .f32
+  @Option(help: "Arithmetic: f32 or f64 (inputs are stored in the same type).") var dtype:
+    ComputeType = .f32
   @Option(help: "Requests in the batch.") var batch = 1
   @Option(help: "Query heads.") var heads = 8
   @Option(name: .customLong("kv-heads"), help: "KV heads (default: --heads).") var kvHeads: Int?
@@ -31,7 +32,8 @@ struct BenchExact: ParsableCommand {
 
   func run() throws {
     let problem = try AttentionProblem(
-      requests: Array(repeating: RequestShape(queryLength: queryLength, kvLength: context), count: batch),
+      requests: Array(
+        repeating: RequestShape(queryLength: queryLength, kvLength: context), count: batch),
       queryHeads: heads, kvHeads: kvHeads ?? heads, headDim: headDim,
       mask: causal ? .causal() : .none)
     let seconds: Double
@@ -55,15 +57,18 @@ struct BenchExact: ParsableCommand {
     if json {
       var fields = [
         "\"dtype\": \"\(dtype.rawValue)\"", "\"batch\": \(batch)", "\"heads\": \(heads)",
-        "\"kvHeads\": \(kvHeads ?? heads)", "\"queryLength\": \(queryLength)", "\"context\": \(context)",
-        "\"headDim\": \(headDim)", "\"causal\": \(causal)", "\"seconds\": \(seconds)", "\"gflops\": \(gflops)",
+        "\"kvHeads\": \(kvHeads ?? heads)", "\"queryLength\": \(queryLength)",
+        "\"context\": \(context)",
+        "\"headDim\": \(headDim)", "\"causal\": \(causal)", "\"seconds\": \(seconds)",
+        "\"gflops\": \(gflops)",
       ]
       if let gbps { fields.append("\"gbps\": \(gbps)") }
       print("{" + fields.joined(separator: ", ") + "}")
     } else {
-      var line = String(format: "exact %@ B=%d H=%d Hkv=%d Q=%d L=%d D=%d%@: %.4f s, %.1f GFLOP/s",
-                        dtype.rawValue, batch, heads, kvHeads ?? heads, queryLength, context, headDim,
-                        causal ? " causal" : "", seconds, gflops)
+      var line = String(
+        format: "exact %@ B=%d H=%d Hkv=%d Q=%d L=%d D=%d%@: %.4f s, %.1f GFLOP/s",
+        dtype.rawValue, batch, heads, kvHeads ?? heads, queryLength, context, headDim,
+        causal ? " causal" : "", seconds, gflops)
       if let gbps { line += String(format: ", %.1f GB/s K/V read", gbps) }
       print(line)
     }

@@ -20,7 +20,9 @@ struct Demo: ParsableCommand {
 
   func run() throws {
     let problem = try Self.defaultProblem()
-    print("LeanAttention demo — decode, 1 request, 56 heads, 6144 KV tokens, head dim 128 (seed \(seed))")
+    print(
+      "LeanAttention demo — decode, 1 request, 56 heads, 6144 KV tokens, head dim 128 (seed \(seed))"
+    )
     // Inputs are Float32; the Float64 run reads the same values widened (untimed).
     let inputs = SeededInputs.contiguous(problem, seed: seed, as: Float.self)
     let wide = inputs.converted(to: Double.self)
@@ -29,18 +31,23 @@ struct Demo: ParsableCommand {
     let t64 = Stopwatch.time { exact64 = ExactAttention.compute(wide, in: Double.self) }
     let t32 = Stopwatch.time { exact32 = ExactAttention.compute(inputs, in: Float.self) }
     let err = ErrorSummary(exact32.output.storage.map(Double.init), against: exact64.output.storage)
-    let lseErr = ErrorSummary(exact32.logSumExp.storage.map(Double.init), against: exact64.logSumExp.storage)
+    let lseErr = ErrorSummary(
+      exact32.logSumExp.storage.map(Double.init), against: exact64.logSumExp.storage)
     print("")
     print("1. Exact attention on the CPU (OpenBLAS)")
     print(String(format: "   Float64: %8.2f ms", t64 * 1e3))
     print(String(format: "   Float32: %8.2f ms", t32 * 1e3))
-    print(String(format: "   Float32 vs Float64: max |ΔO| = %.3e (mean %.3e), max |ΔLSE| = %.3e",
-                 err.maxAbs, err.meanAbs, lseErr.maxAbs))
+    print(
+      String(
+        format: "   Float32 vs Float64: max |ΔO| = %.3e (mean %.3e), max |ΔLSE| = %.3e",
+        err.maxAbs, err.meanAbs, lseErr.maxAbs))
 
     print("")
     print("2. Three decompositions of the same work (simulated timelines, KV-token units)")
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-    let partitioners: [any Partitioner] = [PerHeadPartitioner(), FixedSplitPartitioner(), LeanPartitioner()]
+    let partitioners: [any Partitioner] = [
+      PerHeadPartitioner(), FixedSplitPartitioner(), LeanPartitioner(),
+    ]
     print("   device  partitioner   grid  tiles/CTA  splits/output  utilization  makespan")
     var schedules: [Schedule] = []
     for device in [DeviceModel.a100, .h100] {
@@ -49,13 +56,20 @@ struct Demo: ParsableCommand {
         let lengths = problem.requests.map(\.kvLength)
         let (timeline, m) = schedule.simulate(kvLengths: lengths)
         let file = "\(out)/\(m.partitioner)-\(device.name).svg"
-        try TimelineSVG.render(schedule, timeline: timeline, metrics: m, kvLengths: lengths, title: "\(m.partitioner), 56 heads × 6144 tokens, \(device.name)")
-          .write(toFile: file, atomically: true, encoding: .utf8)
-        let names = device.name.padding(toLength: 6, withPad: " ", startingAt: 0) + "  "
+        try TimelineSVG.render(
+          schedule, timeline: timeline, metrics: m, kvLengths: lengths,
+          title: "\(m.partitioner), 56 heads × 6144 tokens, \(device.name)"
+        )
+        .write(toFile: file, atomically: true, encoding: .utf8)
+        let names =
+          device.name.padding(toLength: 6, withPad: " ", startingAt: 0) + "  "
           + m.partitioner.padding(toLength: 12, withPad: " ", startingAt: 0)
-        print("   " + names + String(format: " %5d  %4d–%-4d  %13d  %10.1f%%  %8.0f",
-                     m.grid, m.minTilesPerCTA, m.maxTilesPerCTA,
-                     m.maxSplitsPerOutput, 100 * m.smUtilization, m.makespan))
+        print(
+          "   " + names
+            + String(
+              format: " %5d  %4d–%-4d  %13d  %10.1f%%  %8.0f",
+              m.grid, m.minTilesPerCTA, m.maxTilesPerCTA,
+              m.maxSplitsPerOutput, 100 * m.smUtilization, m.makespan))
         if device == .h100 { schedules.append(schedule) }
       }
     }
@@ -67,8 +81,9 @@ struct Demo: ParsableCommand {
       let run = try ScheduleExecutor.run(schedule, on: wide, in: Double.self)
       let e = ErrorSummary(run.result.output.storage, against: exact64.output.storage)
       let verdict = e.maxAbs <= 1e-12 ? "agrees" : "DISAGREES"
-      print("   " + schedule.partitioner.padding(toLength: 12, withPad: " ", startingAt: 0)
-            + String(format: " max |ΔO| = %.2e  ", e.maxAbs) + verdict)
+      print(
+        "   " + schedule.partitioner.padding(toLength: 12, withPad: " ", startingAt: 0)
+          + String(format: " max |ΔO| = %.2e  ", e.maxAbs) + verdict)
       if e.maxAbs > 1e-12 { throw ExitCode.failure }
     }
   }

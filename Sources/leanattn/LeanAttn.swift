@@ -4,7 +4,8 @@ import ArgumentParser
 struct LeanAttn: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "leanattn",
-    abstract: "Exact attention, its work decompositions, and golden files to check kernels against.",
+    abstract:
+      "Exact attention, its work decompositions, and golden files to check kernels against.",
     subcommands: [Demo.self, ScheduleCommand.self, Bench.self]
   )
 }

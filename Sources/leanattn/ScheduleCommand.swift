@@ -19,7 +19,8 @@ enum PartitionerKind: String, ExpressibleByArgument, CaseIterable {
 struct ScheduleCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "schedule",
-    abstract: "Cut a workload into CTAs with a partitioner; print metrics, JSON or an SVG timeline.")
+    abstract: "Cut a workload into CTAs with a partitioner; print metrics, JSON or an SVG timeline."
+  )
 
   @Option(help: "per-head, fixed-split or lean.") var partitioner: PartitionerKind = .lean
   @Option(help: "Requests (with --context).") var batch = 1
@@ -33,8 +34,10 @@ struct ScheduleCommand: ParsableCommand {
   @Option(help: "Device preset: a100, h100, h200, l4.") var device: String?
   @Option(name: .customLong("ctas-per-sm"), help: "Resident CTAs per SM.") var ctasPerSM = 1
   @Option(help: "Explicit grid (lean).") var grid: Int?
-  @Option(help: "Splits per output (fixed-split; default: FlashAttention-2's heuristic).") var splits: Int?
-  @Option(name: .customLong("block-n"), help: "KV tokens per lean tile (default by head dim).") var blockN: Int?
+  @Option(help: "Splits per output (fixed-split; default: FlashAttention-2's heuristic).")
+  var splits: Int?
+  @Option(name: .customLong("block-n"), help: "KV tokens per lean tile (default by head dim).")
+  var blockN: Int?
   @Flag(help: "Bottom-right causal mask.") var causal = false
   @Flag(help: "Print one JSON object.") var json = false
   @Option(help: "Write the simulated timeline as an SVG Gantt chart.") var svg: String?
@@ -45,7 +48,8 @@ struct ScheduleCommand: ParsableCommand {
       var parsed: [Int] = []
       for part in contexts.split(separator: ",") {
         guard let n = Int(part.trimmingCharacters(in: .whitespaces)) else {
-          throw ValidationError("--contexts: '\(part)' is not an integer; give comma-separated KV lengths")
+          throw ValidationError(
+            "--contexts: '\(part)' is not an integer; give comma-separated KV lengths")
         }
         parsed.append(n)
       }
@@ -54,7 +58,8 @@ struct ScheduleCommand: ParsableCommand {
       lengths = Array(repeating: context ?? 6144, count: batch)
     }
     return try AttentionProblem(
-      requests: lengths.map { RequestShape(queryLength: queryLength, kvLength: $0) }, queryHeads: heads,
+      requests: lengths.map { RequestShape(queryLength: queryLength, kvLength: $0) },
+      queryHeads: heads,
       kvHeads: kvHeads ?? heads, headDim: headDim, mask: causal ? .causal() : .none)
   }
 
@@ -66,13 +71,18 @@ struct ScheduleCommand: ParsableCommand {
   func run() throws {
     let p = try problem()
     let dev = try deviceModel()
-    let schedule = try partitioner.make(grid: grid, splits: splits, blockN: blockN).schedule(p, on: dev)
+    let schedule = try partitioner.make(grid: grid, splits: splits, blockN: blockN).schedule(
+      p, on: dev)
     try schedule.validate(for: p)
     let (timeline, metrics) = schedule.simulate(kvLengths: p.requests.map(\.kvLength))
     if let svg {
-      let title = "\(metrics.partitioner) — \(p.batchSize) request(s), \(p.queryHeads) heads, D \(p.headDim), \(dev.name) (\(dev.smCount) SMs)"
-      try TimelineSVG.render(schedule, timeline: timeline, metrics: metrics, kvLengths: p.requests.map(\.kvLength), title: title)
-        .write(toFile: svg, atomically: true, encoding: .utf8)
+      let title =
+        "\(metrics.partitioner) — \(p.batchSize) request(s), \(p.queryHeads) heads, D \(p.headDim), \(dev.name) (\(dev.smCount) SMs)"
+      try TimelineSVG.render(
+        schedule, timeline: timeline, metrics: metrics, kvLengths: p.requests.map(\.kvLength),
+        title: title
+      )
+      .write(toFile: svg, atomically: true, encoding: .utf8)
     }
     if json {
       let encoder = JSONEncoder()
@@ -80,7 +90,10 @@ struct ScheduleCommand: ParsableCommand {
       print(String(decoding: try encoder.encode(metrics), as: UTF8.self))
     } else {
       print(TimelineSVG.summary(metrics))
-      print(String(format: "makespan %.0f KV-token units, %d partial states, waves %.2f", metrics.makespan, metrics.partialStates, metrics.waves))
+      print(
+        String(
+          format: "makespan %.0f KV-token units, %d partial states, waves %.2f", metrics.makespan,
+          metrics.partialStates, metrics.waves))
     }
   }
 }

@@ -14,32 +14,46 @@ struct Draws {
   mutating func uniform(_ lo: Double, _ hi: Double) -> Double {
     n += 1
     let x = gen.block((n, 0, 7, 0))
-    return lo + (hi - lo) * (Double(x.0 >> 5) * 67_108_864 + Double(x.1 >> 6)) / 9_007_199_254_740_992
+    return lo + (hi - lo) * (Double(x.0 >> 5) * 67_108_864 + Double(x.1 >> 6))
+      / 9_007_199_254_740_992
   }
   mutating func int(_ below: Int) -> Int { Int(uniform(0, Double(below))) }
 }
 
-func bits<V: Real & BinaryFloatingPoint & Sendable>(_ s: AttentionState<V>) -> [UInt64] where V.RawSignificand: FixedWidthInteger {
-  (s.output + [s.logSumExp]).map { UInt64($0.significandBitPattern) ^ (UInt64($0.exponentBitPattern) << 53) ^ ($0.sign == .minus ? 1 << 63 : 0) }
+func bits<V: Real & BinaryFloatingPoint & Sendable>(_ s: AttentionState<V>) -> [UInt64]
+where V.RawSignificand: FixedWidthInteger {
+  (s.output + [s.logSumExp]).map {
+    UInt64($0.significandBitPattern) ^ (UInt64($0.exponentBitPattern) << 53)
+      ^ ($0.sign == .minus ? 1 << 63 : 0)
+  }
 }
 
 /// A random state with LSE in ±`lseRange` and outputs in ±3.
-func randomState<V: Real & BinaryFloatingPoint & Sendable>(_ d: Int, _ r: inout Draws, lseRange: Double) -> AttentionState<V> {
+func randomState<V: Real & BinaryFloatingPoint & Sendable>(
+  _ d: Int, _ r: inout Draws, lseRange: Double
+) -> AttentionState<V> {
   let o = (0..<d).map { _ in V(r.uniform(-3, 3)) }
   return try! AttentionState(output: o, logSumExp: V(r.uniform(-lseRange, lseRange)))
 }
 
 /// The associativity bound of `AttentionState.merge` (derived in its doc comment).
-func mergeBound<V: Real & BinaryFloatingPoint & Sendable>(_ states: [AttentionState<V>], levels: Int) -> (o: Double, lse: Double) {
+func mergeBound<V: Real & BinaryFloatingPoint & Sendable>(
+  _ states: [AttentionState<V>], levels: Int
+) -> (o: Double, lse: Double) {
   let u = Double(V.ulpOfOne) / 2
   let lses = states.filter { !$0.isEmpty }.map { Double($0.logSumExp) }
   let big = lses.map(abs).max() ?? 0
   let spread = (lses.max() ?? 0) - (lses.min() ?? 0)
   let omax = states.flatMap(\.output).map { abs(Double($0)) }.max() ?? 0
-  return (Double(2 * levels) * u * (big + 5 * spread + 15) * omax, Double(2 * levels) * u * (big + 2 * spread + 6))
+  return (
+    Double(2 * levels) * u * (big + 5 * spread + 15) * omax,
+    Double(2 * levels) * u * (big + 2 * spread + 6)
+  )
 }
 
-func distance<V: Real & BinaryFloatingPoint & Sendable>(_ a: AttentionState<V>, _ b: AttentionState<V>) -> (o: Double, lse: Double) {
+func distance<V: Real & BinaryFloatingPoint & Sendable>(
+  _ a: AttentionState<V>, _ b: AttentionState<V>
+) -> (o: Double, lse: Double) {
   let o = zip(a.output, b.output).map { abs(Double($0) - Double($1)) }.max() ?? 0
   let l = a.logSumExp == b.logSumExp ? 0 : abs(Double(a.logSumExp) - Double(b.logSumExp))
   return (o, l)
@@ -112,23 +126,31 @@ struct AttentionStateTests {
   }
 
   /// The exact attention of one row with the given scores, through the library's oracle.
-  static func exactRow(scores: [Double], values: [Double], d: Int) throws -> AttentionState<Double> {
+  static func exactRow(scores: [Double], values: [Double], d: Int) throws -> AttentionState<Double>
+  {
     let n = scores.count
-    let p = try AttentionProblem(requests: [.init(queryLength: 1, kvLength: n)], queryHeads: 1, kvHeads: 1, headDim: d, scale: 1)
+    let p = try AttentionProblem(
+      requests: [.init(queryLength: 1, kvLength: n)], queryHeads: 1, kvHeads: 1, headDim: d,
+      scale: 1)
     var q = [Double](repeating: 0, count: d)
     q[0] = 1  // q · k_j = k_j[0] = s_j
     var k = [Double](repeating: 0, count: n * d)
     for j in 0..<n { k[j * d] = scores[j] }
     let x = try AttentionInputs(
-      problem: p, queries: Tensor(shape: [1, 1, d], storage: q), keys: Tensor(shape: [n, 1, d], storage: k),
+      problem: p, queries: Tensor(shape: [1, 1, d], storage: q),
+      keys: Tensor(shape: [n, 1, d], storage: k),
       values: Tensor(shape: [n, 1, d], storage: values))
     let out = ExactAttention.compute(x, in: Double.self)
     return try AttentionState(output: out.output.storage, logSumExp: out.logSumExp.storage[0])
   }
 
-  @Test("Split invariance: any cuts (empty pieces too), any tree, equal the whole row and exact attention")
+  @Test(
+    "Split invariance: any cuts (empty pieces too), any tree, equal the whole row and exact attention"
+  )
   func splitInvariance() async throws {
-    let gen = zip(Gen.int(in: 1...8), Gen.int(in: 1...200), Gen.int(in: 1...12), Gen.double(in: 0...40), Gen.uint64(in: 0...UInt64.max))
+    let gen = zip(
+      Gen.int(in: 1...8), Gen.int(in: 1...200), Gen.int(in: 1...12), Gen.double(in: 0...40),
+      Gen.uint64(in: 0...UInt64.max))
     await propertyCheck(count: 300, input: gen) { d, n, pieces, spread, seed in
       var r = Draws(seed)
       let scores = (0..<n).map { _ in r.uniform(-spread, spread) }
@@ -138,7 +160,10 @@ struct AttentionStateTests {
       var states: [AttentionState<Double>] = []
       for i in 0..<(cuts.count - 1) {
         let range = cuts[i]..<cuts[i + 1]
-        states.append(try AttentionState(scores: Array(scores[range]), values: Array(values[(range.lowerBound * d)..<(range.upperBound * d)]), dimension: d))
+        states.append(
+          try AttentionState(
+            scores: Array(scores[range]),
+            values: Array(values[(range.lowerBound * d)..<(range.upperBound * d)]), dimension: d))
       }
       var depth = 0
       let tree = Self.treeMerge(states, 0..<states.count, &r, depth: &depth)
@@ -159,10 +184,14 @@ struct AttentionStateTests {
     }
   }
 
-  @Test("Extreme cases: all pieces empty; one piece holds all the mass; spread of 1e4; length-1 pieces; 10⁵ pieces")
+  @Test(
+    "Extreme cases: all pieces empty; one piece holds all the mass; spread of 1e4; length-1 pieces; 10⁵ pieces"
+  )
   func extremes() throws {
     let d = 3
-    let empties = (0..<7).map { _ in try! AttentionState<Double>(scores: [], values: [], dimension: d) }
+    let empties = (0..<7).map { _ in
+      try! AttentionState<Double>(scores: [], values: [], dimension: d)
+    }
     #expect(AttentionState.merge(empties, dimension: d).isEmpty)
     #expect(empties.reduce(AttentionState.empty(dimension: d), AttentionState.merge).isEmpty)
 
@@ -200,7 +229,9 @@ struct AttentionStateTests {
     let bs = (0..<big).map { _ in r.uniform(-30, 30) }
     let bv = (0..<big).map { _ in r.uniform(-1, 1) }
     let whole = try AttentionState(scores: bs, values: bv, dimension: 1)
-    let pieces = try (0..<big).map { try AttentionState<Double>(scores: [bs[$0]], values: [bv[$0]], dimension: 1) }
+    let pieces = try (0..<big).map {
+      try AttentionState<Double>(scores: [bs[$0]], values: [bv[$0]], dimension: 1)
+    }
     let folded = pieces.reduce(AttentionState.empty(dimension: 1), AttentionState.merge)
     let onePass = AttentionState.merge(pieces, dimension: 1)
     let ub = Double.ulpOfOne / 2
@@ -211,8 +242,11 @@ struct AttentionStateTests {
 
   @Test("Empty-state conventions: +inf is an error unless asked; NaN propagates and is detected")
   func conventions() throws {
-    #expect(throws: AttentionError.self) { _ = try AttentionState<Float>(output: [1, 2], logSumExp: .infinity) }
-    let fa2 = try AttentionState<Float>(output: [7, 7], logSumExp: .infinity, empty: .positiveInfinityIsEmpty)
+    #expect(throws: AttentionError.self) {
+      _ = try AttentionState<Float>(output: [1, 2], logSumExp: .infinity)
+    }
+    let fa2 = try AttentionState<Float>(
+      output: [7, 7], logSumExp: .infinity, empty: .positiveInfinityIsEmpty)
     #expect(fa2.isEmpty && fa2.output == [0, 0] && fa2.logSumExp == -.infinity)
     let a = try AttentionState<Float>(output: [1, 2], logSumExp: 0.5)
     let poisoned = try AttentionState<Float>(output: [.nan, 0], logSumExp: 0.25)
@@ -224,7 +258,8 @@ struct AttentionStateTests {
     // An "empty" state whose output holds NaN is not the identity: the NaN survives.
     let emptyNaN = try AttentionState<Float>(output: [.nan, 0], logSumExp: -.infinity)
     #expect(!emptyNaN.isEmpty && AttentionState.merge(a, emptyNaN).containsNaN)
-    #expect(try AttentionState<Float>(scores: [1, .nan], values: [1, 2], dimension: 1).containsNaN)
+    #expect(
+      try AttentionState<Float>(scores: [1, .nan], values: [1, 2], dimension: 1).containsNaN)
     // Base 2 in, natural stored, base 2 out.
     let b2 = try AttentionState<Double>(output: [1], logSumExp: 3, base: .two)
     #expect(abs(b2.logSumExp - 3 * log(2.0)) <= 1e-15)
@@ -242,7 +277,8 @@ struct AttentionStateTests {
     let d1 = try AttentionState<Double>(output: [1], logSumExp: 1e300)
     let d2 = try AttentionState<Double>(output: [3], logSumExp: -1e300)
     #expect(AttentionState.merge(d1, d2).output == [1])
-    let s = try AttentionState<Float>(scores: [1e30, -1e30, 1e30], values: [1, 5, 3], dimension: 1)
+    let s = try AttentionState<Float>(
+      scores: [1e30, -1e30, 1e30], values: [1, 5, 3], dimension: 1)
     #expect(s.output == [2] && s.logSumExp.isFinite)
   }
 
@@ -267,7 +303,10 @@ struct AttentionStateTests {
   @Test("Batched merges: split-major and indexed layouts equal exact attention")
   func batched() throws {
     let p = try AttentionProblem(
-      requests: [.init(queryLength: 1, kvLength: 300), .init(queryLength: 1, kvLength: 0), .init(queryLength: 1, kvLength: 77)],
+      requests: [
+        .init(queryLength: 1, kvLength: 300), .init(queryLength: 1, kvLength: 0),
+        .init(queryLength: 1, kvLength: 77),
+      ],
       queryHeads: 4, kvHeads: 2, headDim: 8)
     let x = SeededInputs.contiguous(p, seed: 12, as: Double.self)
     let exact = ExactAttention.compute(x, in: Double.self)
@@ -289,11 +328,20 @@ struct AttentionStateTests {
         let range = min(lo, n)..<min(hi, n)
         reqs.append(.init(queryLength: 1, kvLength: range.count))
         let rowLen = 2 * 8
-        kRows += k.storage[((p.kvOffsets[b] + range.lowerBound) * rowLen)..<((p.kvOffsets[b] + range.upperBound) * rowLen)]
-        vRows += v.storage[((p.kvOffsets[b] + range.lowerBound) * rowLen)..<((p.kvOffsets[b] + range.upperBound) * rowLen)]
+        kRows +=
+          k.storage[
+            ((p.kvOffsets[b] + range.lowerBound) * rowLen)..<((p.kvOffsets[b] + range.upperBound)
+              * rowLen)]
+        vRows +=
+          v.storage[
+            ((p.kvOffsets[b] + range.lowerBound) * rowLen)..<((p.kvOffsets[b] + range.upperBound)
+              * rowLen)]
       }
       let sp = try AttentionProblem(requests: reqs, queryHeads: 4, kvHeads: 2, headDim: 8)
-      let sx = try AttentionInputs(problem: sp, queries: x.queries, keys: Tensor(shape: [kRows.count / 16, 2, 8], storage: kRows), values: Tensor(shape: [vRows.count / 16, 2, 8], storage: vRows))
+      let sx = try AttentionInputs(
+        problem: sp, queries: x.queries,
+        keys: Tensor(shape: [kRows.count / 16, 2, 8], storage: kRows),
+        values: Tensor(shape: [vRows.count / 16, 2, 8], storage: vRows))
       let so = ExactAttention.compute(sx, in: Double.self)
       for i in 0..<(tokens * 4 * 8) { partO[s * tokens * 32 + i] = so.output.storage[i] }
       for i in 0..<(tokens * 4) {
@@ -302,7 +350,8 @@ struct AttentionStateTests {
       }
     }
     let merged = try StateMerge.mergeSplits(
-      partials: Tensor(shape: [splits, tokens, 4, 8], storage: partO), logSumExp: Tensor(shape: [splits, tokens, 4], storage: partL), in: Double.self)
+      partials: Tensor(shape: [splits, tokens, 4, 8], storage: partO),
+      logSumExp: Tensor(shape: [splits, tokens, 4], storage: partL), in: Double.self)
     #expect(maxAbsDifference(merged.output.storage, exact.output.storage) <= 1e-14)
     #expect(maxAbsDifference(merged.logSumExp.storage, exact.logSumExp.storage) <= 1e-13)
     // The same partials, base 2 and re-laid as FlashInfer's indexed states (token-major).
@@ -317,7 +366,8 @@ struct AttentionStateTests {
       indptr.append(indptr.last! + Int32(splits))
     }
     let indexed = try StateMerge.mergeIndexed(
-      states: Tensor(shape: [tokens * splits, 4, 8], storage: states), logSumExp: Tensor(shape: [tokens * splits, 4], storage: lses),
+      states: Tensor(shape: [tokens * splits, 4, 8], storage: states),
+      logSumExp: Tensor(shape: [tokens * splits, 4], storage: lses),
       indptr: indptr, base: .two, in: Double.self)
     #expect(maxAbsDifference(indexed.output.storage, exact.output.storage) <= 1e-14)
     // Float16 storage goes through conversion.
@@ -329,10 +379,14 @@ struct AttentionStateTests {
     #expect(maxAbsDifference(half.output.storage.map(Double.init), exact.output.storage) <= 4e-3)
     // Malformed inputs are typed errors.
     #expect(throws: AttentionError.self) {
-      _ = try StateMerge.mergeSplits(partials: Tensor(shape: [1, 1, 1, 2], storage: [0.0, 0]), logSumExp: Tensor(shape: [1, 1, 1], storage: [Double.infinity]), in: Double.self)
+      _ = try StateMerge.mergeSplits(
+        partials: Tensor(shape: [1, 1, 1, 2], storage: [0.0, 0]),
+        logSumExp: Tensor(shape: [1, 1, 1], storage: [Double.infinity]), in: Double.self)
     }
     #expect(throws: AttentionError.self) {
-      _ = try StateMerge.mergeIndexed(states: Tensor(shape: [2, 1, 1], storage: [0.0, 0]), logSumExp: Tensor(shape: [2, 1], storage: [0.0, 0]), indptr: [0, 3], in: Double.self)
+      _ = try StateMerge.mergeIndexed(
+        states: Tensor(shape: [2, 1, 1], storage: [0.0, 0]),
+        logSumExp: Tensor(shape: [2, 1], storage: [0.0, 0]), indptr: [0, 3], in: Double.self)
     }
   }
 }

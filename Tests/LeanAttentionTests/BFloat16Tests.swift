@@ -49,7 +49,8 @@ struct BFloat16Tests {
       let b = gen.block((UInt32(n), 1, 0, 0))
       let bits = UInt64(b.0) << 32 | UInt64(b.1)
       // Doubles in Float's range: keep the exponent moderate.
-      let d = Double(bitPattern: (bits & 0x800F_FFFF_FFFF_FFFF) | (UInt64(1023 - 60 + Int(b.2 % 120)) << 52))
+      let d = Double(
+        bitPattern: (bits & 0x800F_FFFF_FFFF_FFFF) | (UInt64(1023 - 60 + Int(b.2 % 120)) << 52))
       #expect(BFloat16(d).bitPattern == Self.nearest(d), "\(d)")
     }
   }

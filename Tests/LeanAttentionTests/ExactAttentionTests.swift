@@ -58,12 +58,15 @@ let randomProblems = zip(
   Gen.int(in: 0...3), Gen.int(in: 1...40), Gen.int(in: 0...4), Gen.uint64(in: 0...UInt64.max)
 ).map {
   RandomProblem.make(
-    batch: $0, maxQuery: $1, maxKV: $2, kvHeads: $3, group: 1 << $4, headDim: $5, maskKind: $6, seed: $7)
+    batch: $0, maxQuery: $1, maxKV: $2, kvHeads: $3, group: 1 << $4, headDim: $5, maskKind: $6,
+    seed: $7)
 }
 
 @Suite("Exact attention")
 struct ExactAttentionTests {
-  @Test("Float64 equals a naive Float64 loop on random ragged, GQA, paged, masked, soft-capped problems")
+  @Test(
+    "Float64 equals a naive Float64 loop on random ragged, GQA, paged, masked, soft-capped problems"
+  )
   func matchesNaiveLoop() async throws {
     await propertyCheck(count: 150, input: randomProblems) { c in
       let x = try c.inputs(Double.self)
@@ -131,17 +134,24 @@ struct ExactAttentionTests {
     let lk = 40
     let d = 8
     let p = try AttentionProblem(
-      requests: [.init(queryLength: 1, kvLength: lk)], queryHeads: 1, kvHeads: 1, headDim: d, scale: 1)
+      requests: [.init(queryLength: 1, kvLength: lk)], queryHeads: 1, kvHeads: 1, headDim: d,
+      scale: 1)
     let base = SeededInputs.contiguous(p, seed: 3, as: Double.self)
     guard case .contiguous(let k0, let v) = base.keyValues else { return }
     var k = k0
     let q = base.queries.storage
     let qNorm2 = q.map { $0 * $0 }.reduce(0, +)
     // Key 17 points along q with a score 60 above any other: others weigh < e^-50.
-    let maxOther = (0..<lk).map { j in (0..<d).map { q[$0] * k.storage[j * d + $0] }.reduce(0, +) }.max()!
+    let maxOther = (0..<lk).map { j in (0..<d).map { q[$0] * k.storage[j * d + $0] }.reduce(0, +) }
+      .max()!
     for e in 0..<d { k.storage[17 * d + e] = q[e] * (maxOther + 60) / qNorm2 }
-    let out = ExactAttention.compute(try AttentionInputs(problem: p, queries: base.queries, keys: k, values: v), in: Double.self)
-    for e in 0..<d { #expect(abs(out.output.storage[e] - v.storage[17 * d + e]) <= 1e-20 + 1e-15 * abs(v.storage[17 * d + e]) + 40 * exp(-50.0) * 10) }
+    let out = ExactAttention.compute(
+      try AttentionInputs(problem: p, queries: base.queries, keys: k, values: v), in: Double.self)
+    for e in 0..<d {
+      #expect(
+        abs(out.output.storage[e] - v.storage[17 * d + e]) <= 1e-20 + 1e-15
+          * abs(v.storage[17 * d + e]) + 40 * exp(-50.0) * 10)
+    }
   }
 
   @Test("Without a mask, permuting the KV tokens leaves O and LSE unchanged")
@@ -154,9 +164,11 @@ struct ExactAttentionTests {
     guard case .contiguous(let k, let v) = x.keyValues else { return }
     let perm = SeededInputs.shuffled(lk, seed: 77)
     func permuted(_ t: Tensor<Double>) throws -> Tensor<Double> {
-      try Tensor(shape: t.shape, storage: perm.flatMap { Array(t.storage[($0 * d)..<($0 * d + d)]) })
+      try Tensor(
+        shape: t.shape, storage: perm.flatMap { Array(t.storage[($0 * d)..<($0 * d + d)]) })
     }
-    let y = try AttentionInputs(problem: p, queries: x.queries, keys: permuted(k), values: permuted(v))
+    let y = try AttentionInputs(
+      problem: p, queries: x.queries, keys: permuted(k), values: permuted(v))
     let a = ExactAttention.compute(x, in: Double.self)
     let b = ExactAttention.compute(y, in: Double.self)
     #expect(maxAbsDifference(a.output.storage, b.output.storage) <= 1e-13)
@@ -177,8 +189,10 @@ struct ExactAttentionTests {
     let c = 7.25
     var q2 = x.queries
     for i in 0..<4 { q2.storage[i * d + d - 1] += c / p.scale }
-    let a = ExactAttention.compute(try AttentionInputs(problem: p, queries: x.queries, keys: k, values: v), in: Double.self)
-    let b = ExactAttention.compute(try AttentionInputs(problem: p, queries: q2, keys: k, values: v), in: Double.self)
+    let a = ExactAttention.compute(
+      try AttentionInputs(problem: p, queries: x.queries, keys: k, values: v), in: Double.self)
+    let b = ExactAttention.compute(
+      try AttentionInputs(problem: p, queries: q2, keys: k, values: v), in: Double.self)
     #expect(maxAbsDifference(a.output.storage, b.output.storage) <= 1e-13)
     for i in 0..<4 { #expect(abs(b.logSumExp.storage[i] - a.logSumExp.storage[i] - c) <= 1e-12) }
   }
@@ -193,7 +207,8 @@ struct ExactAttentionTests {
     let a = ExactAttention.compute(x, in: Double.self)
     for alpha in [2.0, 3.0] {
       let vs = try Tensor(shape: v.shape, storage: v.storage.map { $0 * alpha })
-      let b = ExactAttention.compute(try AttentionInputs(problem: p, queries: x.queries, keys: k, values: vs), in: Double.self)
+      let b = ExactAttention.compute(
+        try AttentionInputs(problem: p, queries: x.queries, keys: k, values: vs), in: Double.self)
       let scaled = a.output.storage.map { $0 * alpha }
       if alpha == 2 {
         #expect(b.output.storage == scaled)
@@ -250,7 +265,8 @@ struct ExactAttentionTests {
                 dot += q[row * d + e] * k[kj + e]
                 vmax = max(vmax, abs(v[kj + e]))
               }
-              ds = max(ds, Double(d + 1) * u * p.scale * absDot + (p.softCap.map { 2 * u * $0 } ?? 0))
+              ds = max(
+                ds, Double(d + 1) * u * p.scale * absDot + (p.softCap.map { 2 * u * $0 } ?? 0))
               spread = max(spread, abs(dot * p.scale - lseRef))
             }
             let n = Double(vis.count)
@@ -261,7 +277,8 @@ struct ExactAttentionTests {
               #expect(err <= bound, "\(c) row \(row) err \(err) bound \(bound)")
             }
             let lseErr = abs(Double(lo.logSumExp.storage[row]) - lseRef)
-            #expect(lseErr <= ds + (n + 1) * u + 2 * u * abs(lseRef) + u * spread, "\(c) row \(row)")
+            #expect(
+              lseErr <= ds + (n + 1) * u + 2 * u * abs(lseRef) + u * spread, "\(c) row \(row)")
           }
         }
       }
@@ -285,7 +302,8 @@ struct ExactAttentionTests {
   @Test("Long contexts are blocked over queries: scratch stays bounded and results stay exact")
   func boundedMemory() throws {
     let huge = try AttentionProblem(
-      requests: [.init(queryLength: 131072, kvLength: 131072)], queryHeads: 1, kvHeads: 1, headDim: 64,
+      requests: [.init(queryLength: 131072, kvLength: 131072)], queryHeads: 1, kvHeads: 1,
+      headDim: 64,
       mask: .causal())
     // Scores per block, never the 131072² matrix: ≤ 2²² scores (32 MiB in Float64) per worker.
     #expect(ExactAttention.maxBlockScores(huge) <= ExactAttention.scoreBudget)
@@ -307,10 +325,15 @@ struct ExactAttentionTests {
     let p = try AttentionProblem(
       requests: [.init(queryLength: 2, kvLength: 5), .init(queryLength: 1, kvLength: 0)],
       queryHeads: 1, kvHeads: 1, headDim: 4)
-    let out = ExactAttention.compute(SeededInputs.contiguous(p, seed: 1, as: Double.self), in: Double.self)
+    let out = ExactAttention.compute(
+      SeededInputs.contiguous(p, seed: 1, as: Double.self), in: Double.self)
     let two = out.logSumExp(base: .two).storage
     for (n, b) in zip(out.logSumExp.storage, two) {
-      if n == -.infinity { #expect(b == -.infinity) } else { #expect(abs(b - n / log(2.0)) <= 1e-15 * abs(b)) }
+      if n == -.infinity {
+        #expect(b == -.infinity)
+      } else {
+        #expect(abs(b - n / log(2.0)) <= 1e-15 * abs(b))
+      }
       #expect(LogBase.two.toNatural(b) == n || abs(LogBase.two.toNatural(b) - n) <= 1e-15 * abs(n))
     }
   }

@@ -8,23 +8,33 @@ import Testing
 struct PartitionerTests {
   /// Random workloads: ragged lengths (0 included), GQA ratios, head dims, SM counts 1…300, causal or not.
   let workloads = zip(
-    Gen.int(in: 1...4), Gen.int(in: 0...3), Gen.int(in: 0...700), Gen.int(in: 1...3), Gen.int(in: 0...3),
-    Gen.element(of: [8, 64, 100, 160]), Gen.int(in: 1...300), Gen.bool, Gen.uint64(in: 0...UInt64.max)
-  ).map { batch, maxQ, maxKV, hkv, gpow, d, sms, causal, seed -> (AttentionProblem, DeviceModel, UInt64) in
+    Gen.int(in: 1...4), Gen.int(in: 0...3), Gen.int(in: 0...700), Gen.int(in: 1...3),
+    Gen.int(in: 0...3),
+    Gen.element(of: [8, 64, 100, 160]), Gen.int(in: 1...300), Gen.bool,
+    Gen.uint64(in: 0...UInt64.max)
+  ).map {
+    batch, maxQ, maxKV, hkv, gpow, d, sms, causal, seed -> (AttentionProblem, DeviceModel, UInt64)
+    in
     var r = Draws(seed)
     var reqs: [RequestShape] = []
-    for _ in 0..<batch { reqs.append(RequestShape(queryLength: r.int(maxQ + 1), kvLength: r.int(maxKV + 1))) }
+    for _ in 0..<batch {
+      reqs.append(RequestShape(queryLength: r.int(maxQ + 1), kvLength: r.int(maxKV + 1)))
+    }
     let p = try! AttentionProblem(
-      requests: reqs, queryHeads: hkv << gpow, kvHeads: hkv, headDim: d ?? 64, mask: causal ? .causal() : .none)
+      requests: reqs, queryHeads: hkv << gpow, kvHeads: hkv, headDim: d ?? 64,
+      mask: causal ? .causal() : .none)
     return (p, try! DeviceModel(smCount: sms, ctasPerSM: 1 + r.int(2)), seed)
   }
 
   static let partitioners: [any Partitioner] = [
-    PerHeadPartitioner(), FixedSplitPartitioner(), FixedSplitPartitioner(numSplits: 3), LeanPartitioner(),
+    PerHeadPartitioner(), FixedSplitPartitioner(), FixedSplitPartitioner(numSplits: 3),
+    LeanPartitioner(),
     LeanPartitioner(grid: 7), LeanPartitioner(blockN: 32),
   ]
 
-  @Test("Every schedule validates; lean loads differ by at most one tile; per-head has one segment per output")
+  @Test(
+    "Every schedule validates; lean loads differ by at most one tile; per-head has one segment per output"
+  )
   func schedulesValidate() async {
     await propertyCheck(count: 150, input: workloads) { p, device, _ in
       for part in Self.partitioners {
@@ -55,14 +65,20 @@ struct PartitionerTests {
         let run = try ScheduleExecutor.run(s, on: x, in: Double.self)
         // With |LSE| ≲ 10 and at most a few hundred keys per row, the documented
         // bound 2s·u·(L + 5Δ + 15 + n)·max|v| stays below 1e-11 for |v| ≲ 5.
-        let splits = Double((s.groups.map { $0.peers.count + 1 }.max() ?? 1) + (p.maxKVLength / s.blockN) + 1)
+        let splits = Double(
+          (s.groups.map { $0.peers.count + 1 }.max() ?? 1) + (p.maxKVLength / s.blockN) + 1)
         let bound = 2 * splits * 1.1e-16 * (40 + Double(p.maxKVLength)) * 5
-        #expect(maxAbsDifference(run.result.output.storage, exact.output.storage) <= bound, "\(part.name)")
-        #expect(maxAbsDifference(run.result.logSumExp.storage, exact.logSumExp.storage) <= bound, "\(part.name)")
+        #expect(
+          maxAbsDifference(run.result.output.storage, exact.output.storage) <= bound, "\(part.name)"
+        )
+        #expect(
+          maxAbsDifference(run.result.logSumExp.storage, exact.logSumExp.storage) <= bound,
+          "\(part.name)")
         // Merging the split-major partials with the batched merge gives the same answer.
         let partials = run.splitMajorPartials()
         if partials.output.shape[0] > 0 {
-          let merged = try StateMerge.mergeSplits(partials: partials.output, logSumExp: partials.logSumExp, in: Double.self)
+          let merged = try StateMerge.mergeSplits(
+            partials: partials.output, logSumExp: partials.logSumExp, in: Double.self)
           #expect(maxAbsDifference(merged.output.storage, exact.output.storage) <= bound)
         }
       }
@@ -75,53 +91,77 @@ struct PartitionerTests {
     // Eligible s: 1,2,3,4,5,6,7,8,10,12,16,24,48. Efficiencies (56s/216 / ⌈·⌉):
     // .259 .519 .778 .519 .648 .778 .907 .691 .864 .778 .830 .889 .957 → best .957,
     // threshold .85 × .957 = .813 → the first eligible s at or above it is 7.
-    #expect(FixedSplitPartitioner.numSplitsHeuristic(batchHeadsMBlocks: 56, smCount: 216, kvBlocks: 48, maxSplits: 128) == 7)
+    #expect(
+      FixedSplitPartitioner.numSplitsHeuristic(
+        batchHeadsMBlocks: 56, smCount: 216, kvBlocks: 48, maxSplits: 128) == 7)
     // The same on an H100 (2 × 132 = 264): s = 4 gives .848 ≥ .85 × .926 (s = 48).
-    #expect(FixedSplitPartitioner.numSplitsHeuristic(batchHeadsMBlocks: 56, smCount: 264, kvBlocks: 48, maxSplits: 128) == 4)
+    #expect(
+      FixedSplitPartitioner.numSplitsHeuristic(
+        batchHeadsMBlocks: 56, smCount: 264, kvBlocks: 48, maxSplits: 128) == 4)
     // Enough work already: 200 ≥ 0.8 × 216 → 1 split.
-    #expect(FixedSplitPartitioner.numSplitsHeuristic(batchHeadsMBlocks: 200, smCount: 216, kvBlocks: 48, maxSplits: 128) == 1)
+    #expect(
+      FixedSplitPartitioner.numSplitsHeuristic(
+        batchHeadsMBlocks: 200, smCount: 216, kvBlocks: 48, maxSplits: 128) == 1)
     // One KV block: max_splits = min(128, 216, 1) = 1.
-    #expect(FixedSplitPartitioner.numSplitsHeuristic(batchHeadsMBlocks: 1, smCount: 216, kvBlocks: 1, maxSplits: 128) == 1)
+    #expect(
+      FixedSplitPartitioner.numSplitsHeuristic(
+        batchHeadsMBlocks: 1, smCount: 216, kvBlocks: 1, maxSplits: 128) == 1)
     // bhm = 1, 216 SMs, 4 blocks: eligible 1,2,3,4 with efficiencies s/216 → best 4/216,
     // threshold .85·4/216 = 3.4/216 → s = 4.
-    #expect(FixedSplitPartitioner.numSplitsHeuristic(batchHeadsMBlocks: 1, smCount: 216, kvBlocks: 4, maxSplits: 128) == 4)
+    #expect(
+      FixedSplitPartitioner.numSplitsHeuristic(
+        batchHeadsMBlocks: 1, smCount: 216, kvBlocks: 4, maxSplits: 128) == 4)
   }
 
   @Test("Lean grid and loads on hand-worked cases")
   func leanGrid() throws {
     // Paper example on an A100: T = 56 × 48 = 2688 > 4 × 108 → grid = min(216, 32·56·1·1) = 216;
     // maxTiles = ⌈2688/216⌉ = 13, highLoad = 2688 − 12·216 = 96.
-    #expect(LeanPartitioner.defaultGrid(totalTiles: 2688, smCount: 108, kvBlocks: 48, kvHeads: 56, batch: 1, queryBlocks: 1) == 216)
+    #expect(
+      LeanPartitioner.defaultGrid(
+        totalTiles: 2688, smCount: 108, kvBlocks: 48, kvHeads: 56, batch: 1, queryBlocks: 1) == 216)
     #expect(LeanPartitioner.loads(totalTiles: 2688, grid: 216) == (13, 96))
     // Few tiles: T = 16 ≤ 432 → min((16+1)/2 = 8, ⌈32·16/8⌉ = 64) = 8; loads 2 each.
-    #expect(LeanPartitioner.defaultGrid(totalTiles: 16, smCount: 108, kvBlocks: 8, kvHeads: 2, batch: 1, queryBlocks: 1) == 8)
+    #expect(
+      LeanPartitioner.defaultGrid(
+        totalTiles: 16, smCount: 108, kvBlocks: 8, kvHeads: 2, batch: 1, queryBlocks: 1) == 8)
     #expect(LeanPartitioner.loads(totalTiles: 16, grid: 8) == (2, 8))
     // T = 9: min(5, ⌈288/9⌉ = 32) = 5; maxTiles 2, highLoad 9 − 5 = 4.
-    #expect(LeanPartitioner.defaultGrid(totalTiles: 9, smCount: 108, kvBlocks: 9, kvHeads: 1, batch: 1, queryBlocks: 1) == 5)
+    #expect(
+      LeanPartitioner.defaultGrid(
+        totalTiles: 9, smCount: 108, kvBlocks: 9, kvHeads: 1, batch: 1, queryBlocks: 1) == 5)
     #expect(LeanPartitioner.loads(totalTiles: 9, grid: 5) == (2, 4))
     // The partitioner itself on the paper example.
-    let p = try AttentionProblem(requests: [.init(queryLength: 1, kvLength: 6144)], queryHeads: 56, kvHeads: 56, headDim: 128)
+    let p = try AttentionProblem(
+      requests: [.init(queryLength: 1, kvLength: 6144)], queryHeads: 56, kvHeads: 56, headDim: 128)
     let s = try LeanPartitioner().schedule(p, on: .a100)
     #expect(s.ctas.count == 216)
     #expect(s.ctas.filter { $0.reduce(0) { $0 + $1.blocks.count } == 13 }.count == 96)
     // Ragged and causal tiles: a 1000-token request has fewer tiles than a 30000-token one.
-    let ragged = try LeanTileSpace(problem: AttentionProblem(
-      requests: [.init(queryLength: 1, kvLength: 1000), .init(queryLength: 1, kvLength: 30000)], queryHeads: 1, kvHeads: 1, headDim: 128))
+    let ragged = try LeanTileSpace(
+      problem: AttentionProblem(
+        requests: [.init(queryLength: 1, kvLength: 1000), .init(queryLength: 1, kvLength: 30000)],
+        queryHeads: 1, kvHeads: 1, headDim: 128))
     #expect(ragged.outputs.map(\.visibleBlocks.count) == [8, 235])
     // Causal prefill of 256 × 256, D 64 (blockN 256): row blocks see 64, 128, 192, 256 keys → 1 tile each.
-    let causal = try LeanTileSpace(problem: AttentionProblem(
-      requests: [.init(queryLength: 256, kvLength: 512)], queryHeads: 1, kvHeads: 1, headDim: 64, mask: .causal()))
+    let causal = try LeanTileSpace(
+      problem: AttentionProblem(
+        requests: [.init(queryLength: 256, kvLength: 512)], queryHeads: 1, kvHeads: 1, headDim: 64,
+        mask: .causal()))
     // Bottom-right: row block m sees keys < 256 + 64(m+1) → 2 blocks each.
     #expect(causal.outputs.map(\.visibleBlocks) == [0..<2, 0..<2, 0..<2, 0..<2])
-    let window = try LeanTileSpace(problem: AttentionProblem(
-      requests: [.init(queryLength: 1, kvLength: 4096)], queryHeads: 1, kvHeads: 1, headDim: 128, mask: .slidingWindow(left: 300, right: 0)))
+    let window = try LeanTileSpace(
+      problem: AttentionProblem(
+        requests: [.init(queryLength: 1, kvLength: 4096)], queryHeads: 1, kvHeads: 1, headDim: 128,
+        mask: .slidingWindow(left: 300, right: 0)))
     // Keys 3795…4095 → blocks 29…31.
     #expect(window.outputs.map(\.visibleBlocks) == [29..<32])
   }
 
   @Test("Invalid schedules are typed errors, also when decoded from JSON")
   func invalidSchedules() throws {
-    let p = try AttentionProblem(requests: [.init(queryLength: 1, kvLength: 1000)], queryHeads: 2, kvHeads: 1, headDim: 64)
+    let p = try AttentionProblem(
+      requests: [.init(queryLength: 1, kvLength: 1000)], queryHeads: 2, kvHeads: 1, headDim: 64)
     let good = try LeanPartitioner(grid: 3).schedule(p, on: .h100)
     var dropped = good
     dropped.ctas[1].removeAll()
@@ -140,9 +180,12 @@ struct PartitionerTests {
     #expect(throws: AttentionError.self) { _ = try DeviceModel.preset("v100") }
   }
 
-  @Test("The timeline: utilization in (0, 1], lean at least as balanced as per-head on the paper example")
+  @Test(
+    "The timeline: utilization in (0, 1], lean at least as balanced as per-head on the paper example"
+  )
   func timeline() throws {
-    let p = try AttentionProblem(requests: [.init(queryLength: 1, kvLength: 6144)], queryHeads: 56, kvHeads: 56, headDim: 128)
+    let p = try AttentionProblem(
+      requests: [.init(queryLength: 1, kvLength: 6144)], queryHeads: 56, kvHeads: 56, headDim: 128)
     let lens = [6144]
     let perHead = try PerHeadPartitioner().schedule(p, on: .a100).simulate(kvLengths: lens).metrics
     let lean = try LeanPartitioner().schedule(p, on: .a100).simulate(kvLengths: lens).metrics
@@ -153,7 +196,8 @@ struct PartitionerTests {
     #expect(lean.makespan < perHead.makespan)
     let schedule = try LeanPartitioner().schedule(p, on: .a100)
     let svg = TimelineSVG.render(
-      schedule, timeline: schedule.simulate(kvLengths: lens).timeline, metrics: lean, kvLengths: lens, title: "t")
+      schedule, timeline: schedule.simulate(kvLengths: lens).timeline, metrics: lean,
+      kvLengths: lens, title: "t")
     #expect(svg.hasPrefix("<svg") && svg.contains("</svg>"))
   }
 }

@@ -22,7 +22,8 @@ public protocol BLASScalar: Real & BinaryFloatingPoint & StorageScalar {
   /// `buffer[i] = exp(buffer[i] − shift)` for every `i`, returning the sum of the results.
   ///
   /// Float uses ``VectorExp`` (≤ 2 ulp); Double uses libm's `exp` (< 1 ulp).
-  static func expSubtracting(_ shift: Self, _ buffer: UnsafeMutablePointer<Self>, count: Int) -> Self
+  static func expSubtracting(_ shift: Self, _ buffer: UnsafeMutablePointer<Self>, count: Int)
+    -> Self
 }
 
 extension Float: BLASScalar {
@@ -34,7 +35,8 @@ extension Float: BLASScalar {
     OpenBLAS.configure()
     cblas_sgemm(
       CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-      blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), 0, c, blasint(ldc))
+      blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), 0, c,
+      blasint(ldc))
   }
 }
 
@@ -50,7 +52,9 @@ extension Float {
       blasint(lda), x, 1, 0, y, 1)
   }
 
-  public static func expSubtracting(_ shift: Float, _ buffer: UnsafeMutablePointer<Float>, count: Int) -> Float {
+  public static func expSubtracting(
+    _ shift: Float, _ buffer: UnsafeMutablePointer<Float>, count: Int
+  ) -> Float {
     VectorExp.expSubtracting(shift, buffer, count: count)
   }
 }
@@ -67,7 +71,9 @@ extension Double {
       blasint(lda), x, 1, 0, y, 1)
   }
 
-  public static func expSubtracting(_ shift: Double, _ buffer: UnsafeMutablePointer<Double>, count: Int) -> Double {
+  public static func expSubtracting(
+    _ shift: Double, _ buffer: UnsafeMutablePointer<Double>, count: Int
+  ) -> Double {
     var sum = 0.0
     for i in 0..<count {
       let p = Double.exp(buffer[i] - shift)
@@ -87,7 +93,8 @@ extension Double: BLASScalar {
     OpenBLAS.configure()
     cblas_dgemm(
       CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-      blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), 0, c, blasint(ldc))
+      blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), 0, c,
+      blasint(ldc))
   }
 }
 

@@ -64,7 +64,8 @@ extension ExactAttention {
         partial.withUnsafeMutableBufferPointer { pBuf in
           rowMax.withUnsafeMutableBufferPointer { mBuf in
             rowSum.withUnsafeMutableBufferPointer { lBuf in
-              guard let qp = qBuf.baseAddress, let s = sBuf.baseAddress, let part = pBuf.baseAddress,
+              guard let qp = qBuf.baseAddress, let s = sBuf.baseAddress,
+                let part = pBuf.baseAddress,
                 let m = mBuf.baseAddress, let l = lBuf.baseAddress
               else { return }
               let shared = UncheckedSendable((qp, s, part, m, l))
@@ -77,7 +78,9 @@ extension ExactAttention {
                   let kp = keys + kvBase + j0 * ld + h * d
                   let sp = s + h * rowsPerHead * lk + j0
                   if rowsPerHead == 1 {
-                    Scalar.gemv(m: n, n: d, alpha: scale, a: kp, lda: ld, transpose: false, x: qp + h * rowsPerHead * d, y: sp)
+                    Scalar.gemv(
+                      m: n, n: d, alpha: scale, a: kp, lda: ld, transpose: false,
+                      x: qp + h * rowsPerHead * d, y: sp)
                   } else {
                     Scalar.gemm(
                       m: rowsPerHead, n: n, k: d, alpha: scale, a: qp + h * rowsPerHead * d, lda: d,
@@ -99,7 +102,9 @@ extension ExactAttention {
                 var mx = -Scalar.infinity
                 for c in vis where sr[c] > mx { mx = sr[c] }
                 if vis.lowerBound > 0 { sr.update(repeating: 0, count: vis.lowerBound) }
-                if vis.upperBound < lk { (sr + vis.upperBound).update(repeating: 0, count: lk - vis.upperBound) }
+                if vis.upperBound < lk {
+                  (sr + vis.upperBound).update(repeating: 0, count: lk - vis.upperBound)
+                }
                 m[row] = mx
                 l[row] = Scalar.expSubtracting(mx, sr + vis.lowerBound, count: vis.count)
               }

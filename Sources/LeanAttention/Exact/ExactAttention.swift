@@ -55,7 +55,8 @@ public enum ExactAttention {
                 let k = kBuf.baseAddress, let v = vBuf.baseAddress, let q = qBuf.baseAddress
               else { return }  // nothing to compute: no query rows or no keys
               for b in 0..<p.batchSize where streams(p, request: b) {
-                streamRequest(b, problem: p, queries: q, keys: k, values: v, output: o, logSumExp: l)
+                streamRequest(
+                  b, problem: p, queries: q, keys: k, values: v, output: o, logSumExp: l)
               }
               let shared = (SharedPointer(base: o), SharedPointer(base: l))
               ParallelLoop.run(

@@ -19,7 +19,8 @@ struct PackedKeyValues<Scalar: BLASScalar>: Sendable {
       keys = k.storage.map { Scalar($0.doubleValue) }
       values = v.storage.map { Scalar($0.doubleValue) }
     case .paged(let k, let v, let table):
-      (keys, values) = Self.gather(inputs.problem, k.storage, v.storage, pageSize: k.shape[1], table: table)
+      (keys, values) = Self.gather(
+        inputs.problem, k.storage, v.storage, pageSize: k.shape[1], table: table)
     }
   }
 

@@ -75,7 +75,8 @@ struct RowBlockAttention<Scalar: BLASScalar> {
       let s = sBuf.baseAddress!
       // One row (MHA decode) is a matrix-vector product; gemm would pack K first.
       if rows == 1 {
-        Scalar.gemv(m: n, n: d, alpha: alpha, a: keys + c0 * ld, lda: ld, transpose: false, x: queries, y: s)
+        Scalar.gemv(
+          m: n, n: d, alpha: alpha, a: keys + c0 * ld, lda: ld, transpose: false, x: queries, y: s)
       } else {
         Scalar.gemm(
           m: rows, n: n, k: d, alpha: alpha, a: queries, lda: d,
@@ -105,7 +106,8 @@ struct RowBlockAttention<Scalar: BLASScalar> {
         rowSum[r] = l
       }
       if rows == 1 {
-        Scalar.gemv(m: n, n: d, alpha: 1, a: values + c0 * ld, lda: ld, transpose: true, x: s, y: output)
+        Scalar.gemv(
+          m: n, n: d, alpha: 1, a: values + c0 * ld, lda: ld, transpose: true, x: s, y: output)
       } else {
         Scalar.gemm(
           m: rows, n: d, k: n, alpha: 1, a: s, lda: n,

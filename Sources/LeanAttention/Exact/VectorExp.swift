@@ -15,7 +15,9 @@ enum VectorExp {
   /// deterministic for a given length.
   ///
   /// - Complexity: O(count).
-  static func expSubtracting(_ shift: Float, _ buffer: UnsafeMutablePointer<Float>, count: Int) -> Float {
+  static func expSubtracting(_ shift: Float, _ buffer: UnsafeMutablePointer<Float>, count: Int)
+    -> Float
+  {
     var lanes = SIMD8<Float>(repeating: 0)
     var i = 0
     let s = SIMD8<Float>(repeating: shift)
@@ -65,4 +67,3 @@ enum VectorExp {
     return y
   }
 }
-

@@ -38,7 +38,8 @@ public enum ScheduleExecutor {
       for (i, tile) in schedule.outputs.enumerated() {
         for (s, states) in pieces[i].enumerated() {
           for (r, state) in zip(tile.rows, states) {
-            let row = (p.queryOffsets[tile.request] + r / g) * p.queryHeads + tile.kvHead * g + r % g
+            let row =
+              (p.queryOffsets[tile.request] + r / g) * p.queryHeads + tile.kvHead * g + r % g
             l[s * rows + row] = state.logSumExp
             for e in 0..<d { o[(s * rows + row) * d + e] = state.output[e] }
           }
@@ -69,7 +70,9 @@ public enum ScheduleExecutor {
     for segments in schedule.ctas {
       for s in segments { firsts[s.output].append(s.blocks.lowerBound) }
     }
-    let splitOf = firsts.map { f in Dictionary(uniqueKeysWithValues: f.sorted().enumerated().map { ($1, $0) }) }
+    let splitOf = firsts.map { f in
+      Dictionary(uniqueKeysWithValues: f.sorted().enumerated().map { ($1, $0) })
+    }
     // Each CTA's segment states, computed in parallel.
     var ctaResults = [[(output: Int, first: Int, states: [AttentionState<Scalar>])]](
       repeating: [], count: schedule.ctas.count)
@@ -77,16 +80,23 @@ public enum ScheduleExecutor {
       kv.keys.withUnsafeBufferPointer { kBuf in
         kv.values.withUnsafeBufferPointer { vBuf in
           queries.withUnsafeBufferPointer { qBuf in
-            let shared = UncheckedSendable((results.baseAddress, kBuf.baseAddress, vBuf.baseAddress, qBuf.baseAddress))
+            let shared = UncheckedSendable(
+              (results.baseAddress, kBuf.baseAddress, vBuf.baseAddress, qBuf.baseAddress))
             ParallelLoop.run(
               count: schedule.ctas.count,
-              makeState: { RowBlockAttention<Scalar>(headDim: d, scale: p.scale, softCap: p.softCap) },
+              makeState: {
+                RowBlockAttention<Scalar>(headDim: d, scale: p.scale, softCap: p.softCap)
+              },
               body: { kernel, c in
                 let (res, k, v, q) = shared.value
                 guard let res, let k, let v, let q else { return }
                 res[c] = schedule.ctas[c].map { s in
-                  (s.output, s.blocks.lowerBound,
-                   segmentStates(s, schedule: schedule, problem: p, kernel: &kernel, queries: q, keys: k, values: v))
+                  (
+                    s.output, s.blocks.lowerBound,
+                    segmentStates(
+                      s, schedule: schedule, problem: p, kernel: &kernel, queries: q, keys: k,
+                      values: v)
+                  )
                 }
               })
           }
@@ -124,7 +134,8 @@ public enum ScheduleExecutor {
 
   /// The state of every packed row of a segment's output tile over the segment's blocks.
   static func segmentStates<Scalar: BLASScalar>(
-    _ segment: Segment, schedule: Schedule, problem p: AttentionProblem, kernel: inout RowBlockAttention<Scalar>,
+    _ segment: Segment, schedule: Schedule, problem p: AttentionProblem,
+    kernel: inout RowBlockAttention<Scalar>,
     queries: UnsafePointer<Scalar>, keys: UnsafePointer<Scalar>, values: UnsafePointer<Scalar>
   ) -> [AttentionState<Scalar>] {
     let tile = schedule.outputs[segment.output]
@@ -135,7 +146,8 @@ public enum ScheduleExecutor {
     var visible: [Range<Int>] = []
     for (index, r) in tile.rows.enumerated() {
       let token = r / g
-      let src = ((p.queryOffsets[tile.request] + token) * p.queryHeads + tile.kvHead * g + r % g) * d
+      let src =
+        ((p.queryOffsets[tile.request] + token) * p.queryHeads + tile.kvHead * g + r % g) * d
       for e in 0..<d { q[index * d + e] = queries[src + e] }
       visible.append(p.visibleKeys(request: tile.request, query: token))
     }
@@ -152,7 +164,8 @@ public enum ScheduleExecutor {
           o.withUnsafeMutableBufferPointer { ob in
             l.withUnsafeMutableBufferPointer { lb in
               kernel.run(
-                rows: rows, queries: qb.baseAddress!, keys: keys + panel, values: values + panel, ld: ld,
+                rows: rows, queries: qb.baseAddress!, keys: keys + panel, values: values + panel,
+                ld: ld,
                 columns: columns, visible: vb, output: ob.baseAddress!, logSumExp: lb.baseAddress!)
             }
           }
@@ -160,7 +173,8 @@ public enum ScheduleExecutor {
       }
       // The online-softmax step: fold the block into the running state.
       for r in 0..<rows {
-        let block = AttentionState<Scalar>(unchecked: Array(o[(r * d)..<(r * d + d)]), logSumExp: l[r])
+        let block = AttentionState<Scalar>(
+          unchecked: Array(o[(r * d)..<(r * d + d)]), logSumExp: l[r])
         states[r] = AttentionState.merge(states[r], block)
       }
     }

@@ -13,7 +13,9 @@ public struct DeviceModel: Hashable, Sendable, Codable {
   /// - Throws: ``AttentionError/invalidParameter(name:value:allowed:)`` unless
   ///   both counts are at least 1.
   public init(name: String = "custom", smCount: Int, ctasPerSM: Int = 1) throws(AttentionError) {
-    guard smCount >= 1 else { throw .invalidParameter(name: "SM count", value: "\(smCount)", allowed: "1 or more") }
+    guard smCount >= 1 else {
+      throw .invalidParameter(name: "SM count", value: "\(smCount)", allowed: "1 or more")
+    }
     guard ctasPerSM >= 1 else {
       throw .invalidParameter(name: "CTAs per SM", value: "\(ctasPerSM)", allowed: "1 or more")
     }
@@ -43,9 +45,12 @@ public struct DeviceModel: Hashable, Sendable, Codable {
   /// The preset called `name`, with `ctasPerSM` CTAs per SM.
   ///
   /// - Throws: ``AttentionError/invalidParameter(name:value:allowed:)`` for an unknown name.
-  public static func preset(_ name: String, ctasPerSM: Int = 1) throws(AttentionError) -> DeviceModel {
+  public static func preset(_ name: String, ctasPerSM: Int = 1) throws(AttentionError)
+    -> DeviceModel
+  {
     guard let d = presets.first(where: { $0.name == name.lowercased() }) else {
-      throw .invalidParameter(name: "device", value: name, allowed: presets.map(\.name).joined(separator: ", "))
+      throw .invalidParameter(
+        name: "device", value: name, allowed: presets.map(\.name).joined(separator: ", "))
     }
     return try DeviceModel(name: d.name, smCount: d.smCount, ctasPerSM: ctasPerSM)
   }

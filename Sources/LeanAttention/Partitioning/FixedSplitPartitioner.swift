@@ -24,7 +24,9 @@ public struct FixedSplitPartitioner: Partitioner {
   /// `w = b·h·mBlocks·s / smCount` in Float; the answer is the smallest `s`
   /// whose efficiency is at least `0.85 ×` the best (compared in Double, as the
   /// C++ `0.85 * max_efficiency` promotes).
-  public static func numSplitsHeuristic(batchHeadsMBlocks bhm: Int, smCount: Int, kvBlocks: Int, maxSplits: Int)
+  public static func numSplitsHeuristic(
+    batchHeadsMBlocks bhm: Int, smCount: Int, kvBlocks: Int, maxSplits: Int
+  )
     -> Int
   {
     if Float(bhm) >= 0.8 * Float(smCount) { return 1 }
@@ -40,12 +42,16 @@ public struct FixedSplitPartitioner: Partitioner {
       if e > best { best = e }
       efficiency[s - 1] = e
     }
-    for s in 1...limit where eligible(s) && Double(efficiency[s - 1]) >= 0.85 * Double(best) { return s }
+    for s in 1...limit where eligible(s) && Double(efficiency[s - 1]) >= 0.85 * Double(best) {
+      return s
+    }
     return 1
   }
 
   /// The number of splits this partitioner uses for `problem` on `device`.
-  public func splits(_ problem: AttentionProblem, on device: DeviceModel) throws(AttentionError) -> Int {
+  public func splits(_ problem: AttentionProblem, on device: DeviceModel) throws(AttentionError)
+    -> Int
+  {
     if let numSplits {
       guard numSplits >= 1 else {
         throw .invalidParameter(name: "numSplits", value: "\(numSplits)", allowed: "1 or more")
@@ -58,7 +64,9 @@ public struct FixedSplitPartitioner: Partitioner {
       smCount: 2 * device.smCount, kvBlocks: space.maxKVBlocks, maxSplits: 128)
   }
 
-  public func schedule(_ problem: AttentionProblem, on device: DeviceModel) throws(AttentionError) -> Schedule {
+  public func schedule(_ problem: AttentionProblem, on device: DeviceModel) throws(AttentionError)
+    -> Schedule
+  {
     let space = try LeanTileSpace(problem: problem, blockN: blockN)
     let s = try splits(problem, on: device)
     let perSplit = Swift.max(1, (space.maxKVBlocks + s - 1) / s)

@@ -42,18 +42,23 @@ public struct LeanPartitioner: Partitioner {
     return (maxTiles, t - (maxTiles - 1) * grid)
   }
 
-  public func schedule(_ problem: AttentionProblem, on device: DeviceModel) throws(AttentionError) -> Schedule {
+  public func schedule(_ problem: AttentionProblem, on device: DeviceModel) throws(AttentionError)
+    -> Schedule
+  {
     let space = try LeanTileSpace(problem: problem, blockN: blockN)
     let t = space.totalTiles
     var ctas: [[Segment]] = []
     if t > 0 {
       let g: Int
       if let grid {
-        guard grid >= 1 else { throw .invalidParameter(name: "grid", value: "\(grid)", allowed: "1 or more") }
+        guard grid >= 1 else {
+          throw .invalidParameter(name: "grid", value: "\(grid)", allowed: "1 or more")
+        }
         g = Swift.min(grid, t)
       } else {
         g = Self.defaultGrid(
-          totalTiles: t, smCount: device.smCount, kvBlocks: space.maxKVBlocks, kvHeads: problem.kvHeads,
+          totalTiles: t, smCount: device.smCount, kvBlocks: space.maxKVBlocks,
+          kvHeads: problem.kvHeads,
           batch: problem.batchSize, queryBlocks: space.maxQueryBlocks)
       }
       let (maxTiles, highLoad) = Self.loads(totalTiles: t, grid: g)

@@ -49,7 +49,9 @@ public struct LeanTileSpace: Hashable, Sendable {
   /// - Complexity: O(total packed query rows).
   public init(problem: AttentionProblem, blockN: Int? = nil) throws(AttentionError) {
     let n = blockN ?? Self.defaultBlockN(headDim: problem.headDim)
-    guard n >= 1 else { throw .invalidParameter(name: "blockN", value: "\(n)", allowed: "1 or more") }
+    guard n >= 1 else {
+      throw .invalidParameter(name: "blockN", value: "\(n)", allowed: "1 or more")
+    }
     self.problem = problem
     self.blockN = n
     var outputs: [OutputTile] = []
@@ -75,7 +77,8 @@ public struct LeanTileSpace: Hashable, Sendable {
       for h in 0..<problem.kvHeads {
         for m in 0..<blocks {
           let r = (m * Self.rowsPerTile)..<Swift.min((m + 1) * Self.rowsPerTile, rows)
-          outputs.append(OutputTile(request: b, kvHead: h, queryBlock: m, rows: r, visibleBlocks: spans[m]))
+          outputs.append(
+            OutputTile(request: b, kvHead: h, queryBlock: m, rows: r, visibleBlocks: spans[m]))
         }
       }
     }

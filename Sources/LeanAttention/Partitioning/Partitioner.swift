@@ -5,7 +5,8 @@ public protocol Partitioner: Sendable {
   /// The KV tokens per lean tile; `nil` picks ``LeanTileSpace/defaultBlockN(headDim:)``.
   var blockN: Int? { get }
   /// A valid schedule of `problem` for `device`.
-  func schedule(_ problem: AttentionProblem, on device: DeviceModel) throws(AttentionError) -> Schedule
+  func schedule(_ problem: AttentionProblem, on device: DeviceModel) throws(AttentionError)
+    -> Schedule
 }
 
 /// FlashAttention without splits: one CTA per output tile, which runs all its KV blocks.
@@ -15,7 +16,9 @@ public struct PerHeadPartitioner: Partitioner {
 
   public init(blockN: Int? = nil) { self.blockN = blockN }
 
-  public func schedule(_ problem: AttentionProblem, on device: DeviceModel) throws(AttentionError) -> Schedule {
+  public func schedule(_ problem: AttentionProblem, on device: DeviceModel) throws(AttentionError)
+    -> Schedule
+  {
     let space = try LeanTileSpace(problem: problem, blockN: blockN)
     let ctas = space.outputs.enumerated().map { i, o in
       o.visibleBlocks.isEmpty ? [] : [Segment(output: i, blocks: o.visibleBlocks)]

@@ -1,3 +1,5 @@
+import Foundation
+
 extension Schedule {
   /// Proves the schedule computes `problem` exactly once.
   ///
@@ -13,13 +15,16 @@ extension Schedule {
     let space = try LeanTileSpace(problem: problem, blockN: blockN)
     guard space.outputs == outputs else {
       throw .invalidSchedule(
-        reason: "its \(outputs.count) output tiles are not the problem's \(space.outputs.count) tiles for blockN \(blockN)")
+        reason:
+          "its \(outputs.count) output tiles are not the problem's \(space.outputs.count) tiles for blockN \(blockN)"
+      )
     }
     var pieces = [[(blocks: Range<Int>, cta: Int)]](repeating: [], count: outputs.count)
     for (c, segments) in ctas.enumerated() {
       for s in segments {
         guard outputs.indices.contains(s.output) else {
-          throw .invalidSchedule(reason: "CTA \(c) has a segment of output \(s.output), outside 0..<\(outputs.count)")
+          throw .invalidSchedule(
+            reason: "CTA \(c) has a segment of output \(s.output), outside 0..<\(outputs.count)")
         }
         guard !s.blocks.isEmpty else {
           throw .invalidSchedule(reason: "CTA \(c) has an empty segment of output \(s.output)")
@@ -27,7 +32,9 @@ extension Schedule {
         let vis = outputs[s.output].visibleBlocks
         guard vis.lowerBound <= s.blocks.lowerBound, s.blocks.upperBound <= vis.upperBound else {
           throw .invalidSchedule(
-            reason: "CTA \(c): blocks \(s.blocks) of output \(s.output) are outside its visible blocks \(vis)")
+            reason:
+              "CTA \(c): blocks \(s.blocks) of output \(s.output) are outside its visible blocks \(vis)"
+          )
         }
         pieces[s.output].append((s.blocks, c))
       }
@@ -40,18 +47,22 @@ extension Schedule {
       for piece in sorted {
         guard piece.blocks.lowerBound == next else {
           let what = piece.blocks.lowerBound < next ? "covered twice" : "not covered"
-          throw .invalidSchedule(reason: "output \(o): KV block \(Swift.min(next, piece.blocks.lowerBound)) is \(what)")
+          throw .invalidSchedule(
+            reason: "output \(o): KV block \(Swift.min(next, piece.blocks.lowerBound)) is \(what)")
         }
         next = piece.blocks.upperBound
       }
       guard next == vis.upperBound else {
-        throw .invalidSchedule(reason: "output \(o): KV blocks \(next)..<\(vis.upperBound) are not covered")
+        throw .invalidSchedule(
+          reason: "output \(o): KV blocks \(next)..<\(vis.upperBound) are not covered")
       }
       if let first = sorted.first {
         expected.append(
           ReductionGroup(
             output: o, host: first.cta,
-            peers: sorted.dropFirst().enumerated().map { Peer(cta: $0.element.cta, split: $0.offset + 1) }))
+            peers: sorted.dropFirst().enumerated().map {
+              Peer(cta: $0.element.cta, split: $0.offset + 1)
+            }))
       }
     }
     guard groups == expected else {
@@ -70,5 +81,3 @@ extension Schedule {
     return schedule
   }
 }
-
-import Foundation

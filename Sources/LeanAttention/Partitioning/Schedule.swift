@@ -75,7 +75,9 @@ public struct Schedule: Hashable, Sendable, Codable {
   public static func groups(outputs: Int, ctas: [[Segment]]) -> [ReductionGroup] {
     var pieces = [[(first: Int, cta: Int)]](repeating: [], count: outputs)
     for (c, segments) in ctas.enumerated() {
-      for s in segments where !s.blocks.isEmpty { pieces[s.output].append((s.blocks.lowerBound, c)) }
+      for s in segments where !s.blocks.isEmpty {
+        pieces[s.output].append((s.blocks.lowerBound, c))
+      }
     }
     var groups: [ReductionGroup] = []
     for (o, p) in pieces.enumerated() where !p.isEmpty {
@@ -83,7 +85,9 @@ public struct Schedule: Hashable, Sendable, Codable {
       groups.append(
         ReductionGroup(
           output: o, host: sorted[0].cta,
-          peers: sorted.dropFirst().enumerated().map { Peer(cta: $0.element.cta, split: $0.offset + 1) }))
+          peers: sorted.dropFirst().enumerated().map {
+            Peer(cta: $0.element.cta, split: $0.offset + 1)
+          }))
     }
     return groups
   }

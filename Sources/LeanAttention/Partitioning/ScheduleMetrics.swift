@@ -54,11 +54,13 @@ extension Schedule {
   ///   - kvLengths: each request's KV length, to cost a request's last, short block by its tokens.
   ///   - fixupCost: cost of writing or merging one partial state; `blockN / 4` when `nil`.
   /// - Complexity: O(segments + grid · log(slots)).
-  public func simulate(kvLengths: [Int], fixupCost: Double? = nil) -> (timeline: [CTAPlacement], metrics: ScheduleMetrics)
-  {
+  public func simulate(kvLengths: [Int], fixupCost: Double? = nil) -> (
+    timeline: [CTAPlacement], metrics: ScheduleMetrics
+  ) {
     let fix = fixupCost ?? Double(blockN) / 4
     let peers = Set(groups.flatMap { g in g.peers.map { [$0.cta, g.output] } })
-    let hostPeers = Dictionary(groups.map { ([$0.host, $0.output], $0.peers.count) }, uniquingKeysWith: +)
+    let hostPeers = Dictionary(
+      groups.map { ([$0.host, $0.output], $0.peers.count) }, uniquingKeysWith: +)
     var costs: [Double] = []
     var tilesPerCTA: [Int] = []
     for (c, segments) in ctas.enumerated() {
@@ -66,7 +68,9 @@ extension Schedule {
       var tiles = 0
       for s in segments {
         let len = kvLengths[outputs[s.output].request]
-        for k in s.blocks { cost += Double(Swift.max(0, Swift.min((k + 1) * blockN, len) - k * blockN)) }
+        for k in s.blocks {
+          cost += Double(Swift.max(0, Swift.min((k + 1) * blockN, len) - k * blockN))
+        }
         tiles += s.blocks.count
         if peers.contains([c, s.output]) { cost += fix }
         cost += Double(hostPeers[[c, s.output]] ?? 0) * fix
@@ -84,7 +88,10 @@ extension Schedule {
       let start = free[best]
       let end = start + cost * Double(device.ctasPerSM)
       free[best] = end
-      timeline.append(CTAPlacement(cta: c, sm: best / device.ctasPerSM, slot: best % device.ctasPerSM, start: start, end: end))
+      timeline.append(
+        CTAPlacement(
+          cta: c, sm: best / device.ctasPerSM, slot: best % device.ctasPerSM, start: start, end: end
+        ))
     }
     let makespan = free.max() ?? 0
     let busy = costs.reduce(0, +)
@@ -98,13 +105,16 @@ extension Schedule {
     let waves = Double(ctas.count) / Double(slots)
     let metrics = ScheduleMetrics(
       partitioner: partitioner, device: device.name, grid: ctas.count,
-      totalTiles: tilesPerCTA.reduce(0, +), tilesPerHead: perOutput.count == 1 ? perOutput.first : nil,
+      totalTiles: tilesPerCTA.reduce(0, +),
+      tilesPerHead: perOutput.count == 1 ? perOutput.first : nil,
       blockN: blockN, maxTilesPerCTA: maxTiles, minTilesPerCTA: tilesPerCTA.min() ?? 0,
-      highLoadCTAs: partitioner == "lean" ? tilesPerCTA.filter { $0 == maxTiles }.count : working.count,
+      highLoadCTAs: partitioner == "lean"
+        ? tilesPerCTA.filter { $0 == maxTiles }.count : working.count,
       numSplits: numSplits, maxSplitsPerOutput: splitCounts.max() ?? 0, splitHistogram: histogram,
       partialStates: groups.reduce(0) { $0 + $1.peers.count }, waves: waves,
       waveEfficiency: waves == 0 ? 0 : waves / waves.rounded(.up),
-      makespan: makespan, smUtilization: makespan == 0 ? 0 : busy / (Double(device.smCount) * makespan),
+      makespan: makespan,
+      smUtilization: makespan == 0 ? 0 : busy / (Double(device.smCount) * makespan),
       fixupCost: fix)
     return (timeline, metrics)
   }

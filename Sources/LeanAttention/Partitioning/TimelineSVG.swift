@@ -1,3 +1,5 @@
+import Foundation
+
 /// Draws a simulated schedule as an SVG Gantt chart: one row per SM (a thin
 /// lane per resident CTA slot), one colour per (request, KV head), each
 /// segment a bar, partial-state writes marked with a dark tick at the end of a
@@ -7,12 +9,14 @@ public enum TimelineSVG {
   ///
   /// - Complexity: O(segments).
   public static func render(
-    _ schedule: Schedule, timeline: [CTAPlacement], metrics: ScheduleMetrics, kvLengths: [Int], title: String
+    _ schedule: Schedule, timeline: [CTAPlacement], metrics: ScheduleMetrics, kvLengths: [Int],
+    title: String
   ) -> String {
     let width = 960.0
     let left = 60.0
     let top = 46.0
-    let lane = max(2.0, min(10.0, 520.0 / Double(schedule.device.smCount * schedule.device.ctasPerSM)))
+    let lane = max(
+      2.0, min(10.0, 520.0 / Double(schedule.device.smCount * schedule.device.ctasPerSM)))
     let rowHeight = lane * Double(schedule.device.ctasPerSM)
     let height = top + rowHeight * Double(schedule.device.smCount) + 40
     let span = max(metrics.makespan, 1)
@@ -39,37 +43,49 @@ public enum TimelineSVG {
       for s in schedule.ctas[c] {
         let len = kvLengths[schedule.outputs[s.output].request]
         var cost = 0.0
-        for k in s.blocks { cost += Double(max(0, min((k + 1) * schedule.blockN, len) - k * schedule.blockN)) }
+        for k in s.blocks {
+          cost += Double(max(0, min((k + 1) * schedule.blockN, len) - k * schedule.blockN))
+        }
         if peerOf.contains([c, s.output]) { cost += metrics.fixupCost }
         let hosts = hostOf.contains([c, s.output])
         let peers = schedule.groups.first { $0.output == s.output }?.peers.count ?? 0
         if hosts { cost += Double(peers) * metrics.fixupCost }
         let end = t + cost * scale
-        svg += "<rect x=\"\(fmt(x(t)))\" y=\"\(fmt(y))\" width=\"\(fmt(max(0.5, x(end) - x(t))))\" height=\"\(fmt(lane * 0.9))\" fill=\"\(color(s.output))\"><title>CTA \(c): output \(s.output), KV blocks \(s.blocks.lowerBound) to \(s.blocks.upperBound - 1)</title></rect>\n"
+        svg +=
+          "<rect x=\"\(fmt(x(t)))\" y=\"\(fmt(y))\" width=\"\(fmt(max(0.5, x(end) - x(t))))\" height=\"\(fmt(lane * 0.9))\" fill=\"\(color(s.output))\"><title>CTA \(c): output \(s.output), KV blocks \(s.blocks.lowerBound) to \(s.blocks.upperBound - 1)</title></rect>\n"
         if peerOf.contains([c, s.output]) {
-          svg += "<rect x=\"\(fmt(x(end) - 2))\" y=\"\(fmt(y))\" width=\"2\" height=\"\(fmt(lane * 0.9))\" fill=\"#333\"/>\n"
+          svg +=
+            "<rect x=\"\(fmt(x(end) - 2))\" y=\"\(fmt(y))\" width=\"2\" height=\"\(fmt(lane * 0.9))\" fill=\"#333\"/>\n"
         }
         if hosts {
-          svg += "<rect x=\"\(fmt(x(end) - 3))\" y=\"\(fmt(y))\" width=\"3\" height=\"\(fmt(lane * 0.9))\" fill=\"black\"/>\n"
+          svg +=
+            "<rect x=\"\(fmt(x(end) - 3))\" y=\"\(fmt(y))\" width=\"3\" height=\"\(fmt(lane * 0.9))\" fill=\"black\"/>\n"
         }
         t = end
       }
     }
-    for sm in stride(from: 0, to: schedule.device.smCount, by: max(1, schedule.device.smCount / 8)) {
-      svg += "<text x=\"4\" y=\"\(fmt(top + Double(sm) * rowHeight + rowHeight))\">SM \(sm)</text>\n"
+    for sm in stride(from: 0, to: schedule.device.smCount, by: max(1, schedule.device.smCount / 8))
+    {
+      svg +=
+        "<text x=\"4\" y=\"\(fmt(top + Double(sm) * rowHeight + rowHeight))\">SM \(sm)</text>\n"
     }
     let axis = top + rowHeight * Double(schedule.device.smCount) + 14
-    svg += "<line x1=\"\(left)\" y1=\"\(fmt(axis - 8))\" x2=\"\(fmt(x(span)))\" y2=\"\(fmt(axis - 8))\" stroke=\"#999\"/>\n"
-    svg += "<text x=\"\(left)\" y=\"\(fmt(axis + 6))\">0</text><text x=\"\(fmt(x(span) - 200))\" y=\"\(fmt(axis + 6))\">makespan \(Int(span)) KV-token units</text>\n"
-    svg += "<text x=\"\(left)\" y=\"\(fmt(axis + 22))\">colour: request × KV head · dark tick: partial state written · black bar: host reduction</text>\n"
+    svg +=
+      "<line x1=\"\(left)\" y1=\"\(fmt(axis - 8))\" x2=\"\(fmt(x(span)))\" y2=\"\(fmt(axis - 8))\" stroke=\"#999\"/>\n"
+    svg +=
+      "<text x=\"\(left)\" y=\"\(fmt(axis + 6))\">0</text><text x=\"\(fmt(x(span) - 200))\" y=\"\(fmt(axis + 6))\">makespan \(Int(span)) KV-token units</text>\n"
+    svg +=
+      "<text x=\"\(left)\" y=\"\(fmt(axis + 22))\">colour: request × KV head · dark tick: partial state written · black bar: host reduction</text>\n"
     svg += "</svg>\n"
     return svg
   }
 
   public static func summary(_ m: ScheduleMetrics) -> String {
-    var s = "\(m.partitioner) on \(m.device): grid \(m.grid), tiles \(m.totalTiles), tiles/CTA \(m.minTilesPerCTA)–\(m.maxTilesPerCTA)"
+    var s =
+      "\(m.partitioner) on \(m.device): grid \(m.grid), tiles \(m.totalTiles), tiles/CTA \(m.minTilesPerCTA)–\(m.maxTilesPerCTA)"
     if let n = m.numSplits { s += ", \(n) splits" }
-    s += ", max splits/output \(m.maxSplitsPerOutput), utilization \(Int((m.smUtilization * 100).rounded()))%"
+    s +=
+      ", max splits/output \(m.maxSplitsPerOutput), utilization \(Int((m.smUtilization * 100).rounded()))%"
     return s
   }
 
@@ -79,12 +95,15 @@ public enum TimelineSVG {
     let h = hue / 60
     let x = c * (1 - abs(h.truncatingRemainder(dividingBy: 2) - 1))
     let (r, g, b): (Double, Double, Double) =
-      h < 1 ? (c, x, 0) : h < 2 ? (x, c, 0) : h < 3 ? (0, c, x) : h < 4 ? (0, x, c) : h < 5 ? (x, 0, c) : (c, 0, x)
+      h < 1
+      ? (c, x, 0)
+      : h < 2 ? (x, c, 0) : h < 3 ? (0, c, x) : h < 4 ? (0, x, c) : h < 5 ? (x, 0, c) : (c, 0, x)
     let m = lightness - c / 2
-    return "#" + [r, g, b].map { String(format: "%02x", Int(((($0 + m) * 255)).rounded())) }.joined()
+    return "#"
+      + [r, g, b].map { String(format: "%02x", Int(((($0 + m) * 255)).rounded())) }.joined()
   }
 
-  static func fmt(_ v: Double) -> String { String(Int((v * 10).rounded())) .withDecimal }
+  static func fmt(_ v: Double) -> String { String(Int((v * 10).rounded())).withDecimal }
 
   static func escape(_ s: String) -> String {
     s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
@@ -100,5 +119,3 @@ extension String {
     return (negative ? "-" : "") + digits.dropLast() + "." + digits.suffix(1)
   }
 }
-
-import Foundation

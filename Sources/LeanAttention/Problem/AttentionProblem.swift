@@ -59,7 +59,9 @@ public struct AttentionProblem: Hashable, Sendable {
     scale: Double? = nil, mask: AttentionMask = .none, softCap: Double? = nil
   ) throws(AttentionError) {
     for (b, r) in requests.enumerated() {
-      if r.queryLength < 0 { throw .negativeLength(request: b, which: "query", value: r.queryLength) }
+      if r.queryLength < 0 {
+        throw .negativeLength(request: b, which: "query", value: r.queryLength)
+      }
       if r.kvLength < 0 { throw .negativeLength(request: b, which: "KV", value: r.kvLength) }
     }
     guard queryHeads >= 1, kvHeads >= 1 else {
@@ -114,13 +116,16 @@ public struct AttentionProblem: Hashable, Sendable {
       for i in 1..<offsets.count where offsets[i] < offsets[i - 1] {
         throw .invalidOffsets(
           name: name,
-          reason: "entry \(i) (\(offsets[i])) is less than entry \(i - 1) (\(offsets[i - 1])); offsets never decrease")
+          reason:
+            "entry \(i) (\(offsets[i])) is less than entry \(i - 1) (\(offsets[i - 1])); offsets never decrease"
+        )
       }
     }
     guard queryOffsets.count == kvOffsets.count else {
       throw .invalidOffsets(
         name: "cu_seqlens_q/cu_seqlens_k",
-        reason: "lengths \(queryOffsets.count) and \(kvOffsets.count) differ; both need B + 1 entries")
+        reason:
+          "lengths \(queryOffsets.count) and \(kvOffsets.count) differ; both need B + 1 entries")
     }
     let requests = (0..<(queryOffsets.count - 1)).map {
       RequestShape(

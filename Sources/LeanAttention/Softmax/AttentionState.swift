@@ -94,7 +94,8 @@ public struct AttentionState<Value: Real & BinaryFloatingPoint & Sendable>: Send
   public init(scores: [Value], values: [Value], dimension: Int) throws(AttentionError) {
     guard dimension >= 0, values.count == scores.count * dimension else {
       throw .invalidState(
-        reason: "\(scores.count) scores need \(scores.count) × \(dimension) values, got \(values.count)")
+        reason:
+          "\(scores.count) scores need \(scores.count) × \(dimension) values, got \(values.count)")
     }
     var m = -Value.infinity
     var sawNaN = false
@@ -142,7 +143,8 @@ extension AttentionState {
   /// - Precondition: equal dimensions.
   /// - Complexity: O(dimension).
   public static func merge(_ a: Self, _ b: Self) -> Self {
-    precondition(a.dimension == b.dimension, "merging states of dimensions \(a.dimension) and \(b.dimension)")
+    precondition(
+      a.dimension == b.dimension, "merging states of dimensions \(a.dimension) and \(b.dimension)")
     if a.isEmpty { return b }
     if b.isEmpty { return a }
     if a.logSumExp.isNaN || b.logSumExp.isNaN {
@@ -172,8 +174,11 @@ extension AttentionState {
   public static func merge(_ states: some Collection<Self>, dimension: Int) -> Self {
     var m = -Value.infinity
     for st in states where !st.isEmpty {
-      precondition(st.dimension == dimension, "state of dimension \(st.dimension), expected \(dimension)")
-      if st.containsNaN { return Self(unchecked: Array(repeating: .nan, count: dimension), logSumExp: .nan) }
+      precondition(
+        st.dimension == dimension, "state of dimension \(st.dimension), expected \(dimension)")
+      if st.containsNaN {
+        return Self(unchecked: Array(repeating: .nan, count: dimension), logSumExp: .nan)
+      }
       m = Swift.max(m, st.logSumExp)
     }
     if m == -.infinity { return .empty(dimension: dimension) }

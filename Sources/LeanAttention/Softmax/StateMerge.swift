@@ -22,13 +22,17 @@ public enum StateMerge {
     empty: EmptyRowConvention = .negativeInfinityOnly, in _: Value.Type = Value.self
   ) throws(AttentionError) -> AttentionOutput<Value> {
     guard partials.shape.count == 4 else {
-      throw .shapeMismatch(tensor: "partial outputs", expected: [-1, -1, -1, -1], actual: partials.shape)
+      throw .shapeMismatch(
+        tensor: "partial outputs", expected: [-1, -1, -1, -1], actual: partials.shape)
     }
-    let (splits, tokens, heads, d) = (partials.shape[0], partials.shape[1], partials.shape[2], partials.shape[3])
+    let (splits, tokens, heads, d) = (
+      partials.shape[0], partials.shape[1], partials.shape[2], partials.shape[3]
+    )
     try logSumExp.requireShape([splits, tokens, heads], name: "partial LSE")
     // Gather each (token, head)'s states in split order.
     return try merge(
-      rows: tokens * heads, outputShape: [tokens, heads, d], lseShape: [tokens, heads], dimension: d,
+      rows: tokens * heads, outputShape: [tokens, heads, d], lseShape: [tokens, heads],
+      dimension: d,
       statesOf: { row in (0..<splits).map { ($0 * tokens * heads + row) } },
       partials: partials.storage, logSumExp: logSumExp.storage, base: base, empty: empty)
   }
@@ -47,14 +51,16 @@ public enum StateMerge {
     let (total, heads, d) = (states.shape[0], states.shape[1], states.shape[2])
     try logSumExp.requireShape([total, heads], name: "state LSE")
     guard let first = indptr.first, first == 0, indptr.last.map(Int.init) == total else {
-      throw .invalidOffsets(name: "indptr", reason: "must start at 0 and end at the state count \(total)")
+      throw .invalidOffsets(
+        name: "indptr", reason: "must start at 0 and end at the state count \(total)")
     }
     for i in 1..<indptr.count where indptr[i] < indptr[i - 1] {
       throw .invalidOffsets(name: "indptr", reason: "entry \(i) decreases; offsets never decrease")
     }
     let tokens = indptr.count - 1
     return try merge(
-      rows: tokens * heads, outputShape: [tokens, heads, d], lseShape: [tokens, heads], dimension: d,
+      rows: tokens * heads, outputShape: [tokens, heads, d], lseShape: [tokens, heads],
+      dimension: d,
       statesOf: { row in
         let (t, h) = (row / heads, row % heads)
         return (Int(indptr[t])..<Int(indptr[t + 1])).map { $0 * heads + h }
@@ -64,7 +70,8 @@ public enum StateMerge {
 
   private static func merge<E: StorageScalar, L: StorageScalar, Value: BLASScalar>(
     rows: Int, outputShape: [Int], lseShape: [Int], dimension d: Int,
-    statesOf: (Int) -> [Int], partials: [E], logSumExp: [L], base: LogBase, empty: EmptyRowConvention
+    statesOf: (Int) -> [Int], partials: [E], logSumExp: [L], base: LogBase,
+    empty: EmptyRowConvention
   ) throws(AttentionError) -> AttentionOutput<Value> {
     var out = [Value](repeating: 0, count: rows * d)
     var lse = [Value](repeating: -.infinity, count: rows)

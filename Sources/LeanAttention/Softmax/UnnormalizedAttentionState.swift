@@ -11,7 +11,9 @@ import RealModule
 /// `o = acc / l`, `lse = m + log l` (one division and one log, each correctly
 /// rounded up to libm's error); from normalized form exactly, by `m = lse`,
 /// `l = 1`, `acc = o`.
-public struct UnnormalizedAttentionState<Value: Real & BinaryFloatingPoint & Sendable>: Sendable, Hashable {
+public struct UnnormalizedAttentionState<Value: Real & BinaryFloatingPoint & Sendable>: Sendable,
+  Hashable
+{
   /// `Σ exp(s_j − m) · v_j`.
   public var accumulator: [Value]
   /// `max s_j`, −∞ when empty.
@@ -41,7 +43,8 @@ public struct UnnormalizedAttentionState<Value: Real & BinaryFloatingPoint & Sen
   public var normalized: AttentionState<Value> {
     if isEmpty { return .empty(dimension: accumulator.count) }
     let l = runningSum
-    return AttentionState(unchecked: accumulator.map { $0 / l }, logSumExp: runningMax + Value.log(l))
+    return AttentionState(
+      unchecked: accumulator.map { $0 / l }, logSumExp: runningMax + Value.log(l))
   }
 
   /// Folds another running state in: the online-softmax rescaling step.
@@ -58,7 +61,9 @@ public struct UnnormalizedAttentionState<Value: Real & BinaryFloatingPoint & Sen
     let m = Swift.max(runningMax, other.runningMax)
     let a = Value.exp(runningMax - m)
     let b = Value.exp(other.runningMax - m)
-    for e in 0..<accumulator.count { accumulator[e] = accumulator[e] * a + other.accumulator[e] * b }
+    for e in 0..<accumulator.count {
+      accumulator[e] = accumulator[e] * a + other.accumulator[e] * b
+    }
     runningSum = runningSum * a + other.runningSum * b
     runningMax = m
   }

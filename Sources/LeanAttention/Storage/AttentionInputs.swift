@@ -35,22 +35,28 @@ public struct AttentionInputs<Element: StorageScalar>: Sendable {
       try v.requireShape([p.totalKVTokens, p.kvHeads, p.headDim], name: "v")
     case .paged(let k, let v, let table):
       guard k.shape.count == 4 else {
-        throw .shapeMismatch(tensor: "k_cache", expected: [-1, -1, p.kvHeads, p.headDim], actual: k.shape)
+        throw .shapeMismatch(
+          tensor: "k_cache", expected: [-1, -1, p.kvHeads, p.headDim], actual: k.shape)
       }
       let pages = k.shape[0]
       let pageSize = k.shape[1]
       try k.requireShape([pages, pageSize, p.kvHeads, p.headDim], name: "k_cache")
       try v.requireShape([pages, pageSize, p.kvHeads, p.headDim], name: "v_cache")
-      guard pageSize >= 1 else { throw .invalidPageTable(reason: "page size is 0; it must be at least 1") }
+      guard pageSize >= 1 else {
+        throw .invalidPageTable(reason: "page size is 0; it must be at least 1")
+      }
       guard table.count == p.batchSize else {
         throw .invalidPageTable(
-          reason: "page table has \(table.count) rows for \(p.batchSize) requests; one row per request")
+          reason:
+            "page table has \(table.count) rows for \(p.batchSize) requests; one row per request")
       }
       for (b, row) in table.enumerated() {
         let need = (p.requests[b].kvLength + pageSize - 1) / pageSize
         guard row.count >= need else {
           throw .invalidPageTable(
-            reason: "request \(b) has \(p.requests[b].kvLength) tokens and needs \(need) pages, but its row lists \(row.count)")
+            reason:
+              "request \(b) has \(p.requests[b].kvLength) tokens and needs \(need) pages, but its row lists \(row.count)"
+          )
         }
         for (j, page) in row.prefix(need).enumerated() where page < 0 || Int(page) >= pages {
           throw .invalidPageTable(
@@ -65,9 +71,11 @@ public struct AttentionInputs<Element: StorageScalar>: Sendable {
 
   /// Creates contiguous inputs.
   public init(
-    problem: AttentionProblem, queries: Tensor<Element>, keys: Tensor<Element>, values: Tensor<Element>
+    problem: AttentionProblem, queries: Tensor<Element>, keys: Tensor<Element>,
+    values: Tensor<Element>
   ) throws(AttentionError) {
-    try self.init(problem: problem, queries: queries, keyValues: .contiguous(keys: keys, values: values))
+    try self.init(
+      problem: problem, queries: queries, keyValues: .contiguous(keys: keys, values: values))
   }
 
   /// The storage index of element 0 of the key (and value) row of token `j`
@@ -100,13 +108,17 @@ public struct AttentionInputs<Element: StorageScalar>: Sendable {
     let kv: KeyValueLayout<Other>
     switch keyValues {
     case .contiguous(let k, let v): kv = .contiguous(keys: k.converted(), values: v.converted())
-    case .paged(let k, let v, let t): kv = .paged(keys: k.converted(), values: v.converted(), pageTable: t)
+    case .paged(let k, let v, let t):
+      kv = .paged(keys: k.converted(), values: v.converted(), pageTable: t)
     }
     return AttentionInputs<Other>(unchecked: problem, queries: queries.converted(), keyValues: kv)
   }
 
   /// Internal initializer for inputs derived from already-validated ones.
-  package init(unchecked problem: AttentionProblem, queries: Tensor<Element>, keyValues: KeyValueLayout<Element>) {
+  package init(
+    unchecked problem: AttentionProblem, queries: Tensor<Element>,
+    keyValues: KeyValueLayout<Element>
+  ) {
     self.problem = problem
     self.queries = queries
     self.keyValues = keyValues

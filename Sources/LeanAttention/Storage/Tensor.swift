@@ -45,7 +45,8 @@ extension Tensor where Element: StorageScalar {
   public func converted<Other: StorageScalar>(to: Other.Type = Other.self) -> Tensor<Other> {
     if Element.self == Other.self { return unsafeBitCast(self, to: Tensor<Other>.self) }
     // The shape is unchanged, so the count check cannot fail.
-    return Tensor<Other>(uncheckedShape: shape, storage: storage.map { Other(roundingFrom: $0.doubleValue) })
+    return Tensor<Other>(
+      uncheckedShape: shape, storage: storage.map { Other(roundingFrom: $0.doubleValue) })
   }
 }
 

@@ -32,7 +32,8 @@ public struct Philox4x32: Sendable, Hashable {
   ///
   /// - Complexity: O(1).
   @inlinable
-  public func block(_ counter: (UInt32, UInt32, UInt32, UInt32)) -> (UInt32, UInt32, UInt32, UInt32) {
+  public func block(_ counter: (UInt32, UInt32, UInt32, UInt32)) -> (UInt32, UInt32, UInt32, UInt32)
+  {
     var c = counter
     var k0 = key.0
     var k1 = key.1

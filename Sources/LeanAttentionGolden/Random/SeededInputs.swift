@@ -19,9 +19,11 @@ public enum SeededInputs {
     _ problem: AttentionProblem, seed: UInt64, as _: Element.Type = Element.self,
     queryScale: Double = 1, keyScale: Double = 1
   ) -> AttentionInputs<Element> {
-    let (q, k, v) = draw(problem, seed: seed, queryScale: queryScale, keyScale: keyScale, as: Element.self)
+    let (q, k, v) = draw(
+      problem, seed: seed, queryScale: queryScale, keyScale: keyScale, as: Element.self)
     // The shapes are derived from the problem, so they need no check.
-    return AttentionInputs(unchecked: problem, queries: q, keyValues: .contiguous(keys: k, values: v))
+    return AttentionInputs(
+      unchecked: problem, queries: q, keyValues: .contiguous(keys: k, values: v))
   }
 
   /// Paged inputs: each request's pages are taken from a shuffled pool.
@@ -34,7 +36,8 @@ public enum SeededInputs {
     guard pageSize >= 1 else {
       throw .invalidParameter(name: "page size", value: "\(pageSize)", allowed: "1 or more")
     }
-    let (q, k, v) = draw(problem, seed: seed, queryScale: queryScale, keyScale: keyScale, as: Element.self)
+    let (q, k, v) = draw(
+      problem, seed: seed, queryScale: queryScale, keyScale: keyScale, as: Element.self)
     let pagesPer = problem.requests.map { ($0.kvLength + pageSize - 1) / pageSize }
     let total = pagesPer.reduce(0, +)
     let order = shuffled(total, seed: seed)
@@ -85,7 +88,8 @@ public enum SeededInputs {
   ) -> (Tensor<Element>, Tensor<Element>, Tensor<Element>) {
     func tensor(_ stream: Stream, _ shape: [Int], _ sd: Double) -> Tensor<Element> {
       let n = shape.reduce(1, *)
-      let values = NormalStream(seed: seed, stream: stream.rawValue).samples(n, standardDeviation: sd)
+      let values = NormalStream(seed: seed, stream: stream.rawValue).samples(
+        n, standardDeviation: sd)
       return Tensor(uncheckedShape: shape, storage: values.map(Element.init(roundingFrom:)))
     }
     return (
