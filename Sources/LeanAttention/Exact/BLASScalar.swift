@@ -112,3 +112,35 @@ public enum OpenBLAS {
 
   @inlinable static func configure() { _ = configured }
 }
+
+extension BLASScalar {
+  /// `C = alpha · A · Bᵀ` for row-major `A` (`m × k`), `B` (`n × k`) and `C` (`m × n`).
+  ///
+  /// One row (`m == 1`, MHA decode) is a matrix-vector product: `gemm` would
+  /// first pack all of `B`, which for a long KV panel costs a second read.
+  @inlinable
+  static func multiplyByTranspose(
+    m: Int, n: Int, k: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
+    b: UnsafePointer<Self>, ldb: Int, c: UnsafeMutablePointer<Self>, ldc: Int
+  ) {
+    if m == 1 {
+      gemv(m: n, n: k, alpha: alpha, a: b, lda: ldb, transpose: false, x: a, y: c)
+    } else {
+      gemm(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, transposeB: true, c: c, ldc: ldc)
+    }
+  }
+
+  /// `C = A · B` for row-major `A` (`m × k`), `B` (`k × n`) and `C` (`m × n`);
+  /// one row goes through `gemv` for the same reason.
+  @inlinable
+  static func multiply(
+    m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int,
+    b: UnsafePointer<Self>, ldb: Int, c: UnsafeMutablePointer<Self>, ldc: Int
+  ) {
+    if m == 1 {
+      gemv(m: k, n: n, alpha: 1, a: b, lda: ldb, transpose: true, x: a, y: c)
+    } else {
+      gemm(m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, transposeB: false, c: c, ldc: ldc)
+    }
+  }
+}

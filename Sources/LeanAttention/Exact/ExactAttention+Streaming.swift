@@ -77,15 +77,9 @@ extension ExactAttention {
                 for h in 0..<p.kvHeads {
                   let kp = keys + kvBase + j0 * ld + h * d
                   let sp = s + h * rowsPerHead * lk + j0
-                  if rowsPerHead == 1 {
-                    Scalar.gemv(
-                      m: n, n: d, alpha: scale, a: kp, lda: ld, transpose: false,
-                      x: qp + h * rowsPerHead * d, y: sp)
-                  } else {
-                    Scalar.gemm(
-                      m: rowsPerHead, n: n, k: d, alpha: scale, a: qp + h * rowsPerHead * d, lda: d,
-                      b: kp, ldb: ld, transposeB: true, c: sp, ldc: lk)
-                  }
+                  Scalar.multiplyByTranspose(
+                    m: rowsPerHead, n: n, k: d, alpha: scale, a: qp + h * rowsPerHead * d, lda: d,
+                    b: kp, ldb: ld, c: sp, ldc: lk)
                 }
               }
               // 2. Softmax numerators per row over its visible keys.
@@ -117,13 +111,7 @@ extension ExactAttention {
                   let vp = values + kvBase + j0 * ld + h * d
                   let op = part + (c * rows + h * rowsPerHead) * d
                   let pp = s + h * rowsPerHead * lk + j0
-                  if rowsPerHead == 1 {
-                    Scalar.gemv(m: n, n: d, alpha: 1, a: vp, lda: ld, transpose: true, x: pp, y: op)
-                  } else {
-                    Scalar.gemm(
-                      m: rowsPerHead, n: d, k: n, alpha: 1, a: pp, lda: lk, b: vp, ldb: ld,
-                      transposeB: false, c: op, ldc: d)
-                  }
+                  Scalar.multiply(m: rowsPerHead, n: d, k: n, a: pp, lda: lk, b: vp, ldb: ld, c: op, ldc: d)
                 }
               }
               // Sum the partials in chunk order, normalize, scatter to [token, head, D].

@@ -58,7 +58,7 @@ public enum ExactAttention {
                 streamRequest(
                   b, problem: p, queries: q, keys: k, values: v, output: o, logSumExp: l)
               }
-              let shared = (SharedPointer(base: o), SharedPointer(base: l))
+              let shared = UncheckedSendable((o, l))
               ParallelLoop.run(
                 count: items.count,
                 makeState: {
@@ -69,7 +69,7 @@ public enum ExactAttention {
                 body: { w, index in
                   w.compute(
                     items[index], problem: p, queries: q, keys: k, values: v,
-                    output: shared.0.base, logSumExp: shared.1.base)
+                    output: shared.value.0, logSumExp: shared.value.1)
                 })
             }
           }

@@ -73,15 +73,8 @@ struct RowBlockAttention<Scalar: BLASScalar> {
     }
     scores.withUnsafeMutableBufferPointer { sBuf in
       let s = sBuf.baseAddress!
-      // One row (MHA decode) is a matrix-vector product; gemm would pack K first.
-      if rows == 1 {
-        Scalar.gemv(
-          m: n, n: d, alpha: alpha, a: keys + c0 * ld, lda: ld, transpose: false, x: queries, y: s)
-      } else {
-        Scalar.gemm(
-          m: rows, n: n, k: d, alpha: alpha, a: queries, lda: d,
-          b: keys + c0 * ld, ldb: ld, transposeB: true, c: s, ldc: n)
-      }
+      Scalar.multiplyByTranspose(
+        m: rows, n: n, k: d, alpha: alpha, a: queries, lda: d, b: keys + c0 * ld, ldb: ld, c: s, ldc: n)
       for r in 0..<rows {
         let row = s + r * n
         let vis = visible[r].clamped(to: columns)
@@ -105,14 +98,7 @@ struct RowBlockAttention<Scalar: BLASScalar> {
         rowMax[r] = m
         rowSum[r] = l
       }
-      if rows == 1 {
-        Scalar.gemv(
-          m: n, n: d, alpha: 1, a: values + c0 * ld, lda: ld, transpose: true, x: s, y: output)
-      } else {
-        Scalar.gemm(
-          m: rows, n: d, k: n, alpha: 1, a: s, lda: n,
-          b: values + c0 * ld, ldb: ld, transposeB: false, c: output, ldc: d)
-      }
+      Scalar.multiply(m: rows, n: d, k: n, a: s, lda: n, b: values + c0 * ld, ldb: ld, c: output, ldc: d)
     }
     for r in 0..<rows {
       let o = output + r * d

@@ -46,13 +46,9 @@ final class ItemCounter: Sendable {
   func take() -> Int { next.wrappingAdd(1, ordering: .relaxed).oldValue }
 }
 
-/// A value handed to worker threads whose safety the caller has checked.
+/// A value (closures, pointers to disjoint output ranges) handed to worker
+/// threads whose safety the caller has checked.
 struct UncheckedSendable<Value>: @unchecked Sendable {
   let value: Value
   init(_ value: Value) { self.value = value }
-}
-
-/// A pointer that may cross into worker threads; workers write disjoint ranges.
-struct SharedPointer<Pointee>: @unchecked Sendable {
-  let base: UnsafeMutablePointer<Pointee>
 }
