@@ -57,7 +57,7 @@ struct Demo: ParsableCommand {
         let (timeline, m) = schedule.simulate(kvLengths: lengths)
         let file = "\(out)/\(m.partitioner)-\(device.name).svg"
         try TimelineSVG.render(
-          schedule, timeline: timeline, metrics: m, kvLengths: lengths,
+          schedule, timeline: timeline, metrics: m,
           title: "\(m.partitioner), 56 heads × 6144 tokens, \(device.name)"
         )
         .write(toFile: file, atomically: true, encoding: .utf8)

@@ -79,7 +79,7 @@ struct ScheduleCommand: ParsableCommand {
       let title =
         "\(metrics.partitioner) — \(p.batchSize) request(s), \(p.queryHeads) heads, D \(p.headDim), \(dev.name) (\(dev.smCount) SMs)"
       try TimelineSVG.render(
-        schedule, timeline: timeline, metrics: metrics, kvLengths: p.requests.map(\.kvLength),
+        schedule, timeline: timeline, metrics: metrics,
         title: title
       )
       .write(toFile: svg, atomically: true, encoding: .utf8)

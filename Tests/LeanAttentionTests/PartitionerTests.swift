@@ -196,8 +196,18 @@ struct PartitionerTests {
     #expect(lean.makespan < perHead.makespan)
     let schedule = try LeanPartitioner().schedule(p, on: .a100)
     let svg = TimelineSVG.render(
-      schedule, timeline: schedule.simulate(kvLengths: lens).timeline, metrics: lean,
-      kvLengths: lens, title: "t")
+      schedule, timeline: schedule.simulate(kvLengths: lens).timeline, metrics: lean, title: "t")
     #expect(svg.hasPrefix("<svg") && svg.contains("</svg>"))
+    // Each CTA's segments run back to back and fill its placement; 13 tiles of
+    // 128 tokens plus fix-ups is the longest lean CTA (12·128 = 1536 for the rest).
+    for placement in schedule.simulate(kvLengths: lens).timeline {
+      #expect(placement.segments.first?.start == placement.start)
+      #expect(placement.segments.last?.end == placement.end)
+      for (a, b) in zip(placement.segments, placement.segments.dropFirst()) {
+        #expect(a.end == b.start)
+      }
+      let tiles = placement.segments.reduce(0) { $0 + $1.segment.blocks.count }
+      #expect(placement.end - placement.start >= Double(tiles * 128))
+    }
   }
 }

@@ -126,7 +126,9 @@ extension BLASScalar {
     if m == 1 {
       gemv(m: n, n: k, alpha: alpha, a: b, lda: ldb, transpose: false, x: a, y: c)
     } else {
-      gemm(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, transposeB: true, c: c, ldc: ldc)
+      gemm(
+        m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, transposeB: true, c: c,
+        ldc: ldc)
     }
   }
 
@@ -140,7 +142,9 @@ extension BLASScalar {
     if m == 1 {
       gemv(m: k, n: n, alpha: 1, a: b, lda: ldb, transpose: true, x: a, y: c)
     } else {
-      gemm(m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, transposeB: false, c: c, ldc: ldc)
+      gemm(
+        m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, transposeB: false, c: c,
+        ldc: ldc)
     }
   }
 }

@@ -111,7 +111,8 @@ extension ExactAttention {
                   let vp = values + kvBase + j0 * ld + h * d
                   let op = part + (c * rows + h * rowsPerHead) * d
                   let pp = s + h * rowsPerHead * lk + j0
-                  Scalar.multiply(m: rowsPerHead, n: d, k: n, a: pp, lda: lk, b: vp, ldb: ld, c: op, ldc: d)
+                  Scalar.multiply(
+                    m: rowsPerHead, n: d, k: n, a: pp, lda: lk, b: vp, ldb: ld, c: op, ldc: d)
                 }
               }
               // Sum the partials in chunk order, normalize, scatter to [token, head, D].

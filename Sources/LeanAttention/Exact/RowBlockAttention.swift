@@ -74,7 +74,8 @@ struct RowBlockAttention<Scalar: BLASScalar> {
     scores.withUnsafeMutableBufferPointer { sBuf in
       let s = sBuf.baseAddress!
       Scalar.multiplyByTranspose(
-        m: rows, n: n, k: d, alpha: alpha, a: queries, lda: d, b: keys + c0 * ld, ldb: ld, c: s, ldc: n)
+        m: rows, n: n, k: d, alpha: alpha, a: queries, lda: d, b: keys + c0 * ld, ldb: ld, c: s,
+        ldc: n)
       for r in 0..<rows {
         let row = s + r * n
         let vis = visible[r].clamped(to: columns)
@@ -98,7 +99,8 @@ struct RowBlockAttention<Scalar: BLASScalar> {
         rowMax[r] = m
         rowSum[r] = l
       }
-      Scalar.multiply(m: rows, n: d, k: n, a: s, lda: n, b: values + c0 * ld, ldb: ld, c: output, ldc: d)
+      Scalar.multiply(
+        m: rows, n: d, k: n, a: s, lda: n, b: values + c0 * ld, ldb: ld, c: output, ldc: d)
     }
     for r in 0..<rows {
       let o = output + r * d

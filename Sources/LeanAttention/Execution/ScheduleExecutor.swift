@@ -1,7 +1,8 @@
 /// Runs any valid ``Schedule`` on the CPU, the way a GPU would run it.
 ///
-/// Each CTA (in parallel) computes its segments in order: for every KV block
-/// of a segment it computes the block's state with ``RowBlockAttention`` and
+/// Every CTA segment is computed (in parallel; a segment starts from the empty
+/// state, so a CTA's segments need not run back to back): for every KV block
+/// of a segment the executor computes the block's state with ``RowBlockAttention`` and
 /// folds it into the segment's running state with ``AttentionState/merge(_:_:)``
 /// — the tiled online softmax. A segment's final state is its partial state.
 /// Then every host merges its reduction group, its own piece first and the
@@ -30,7 +31,6 @@ public enum ScheduleExecutor {
     public func splitMajorPartials() -> AttentionOutput<Scalar> {
       let p = problem
       let d = p.headDim
-      let g = p.groupSize
       let splits = pieces.map(\.count).max() ?? 0
       let rows = p.totalQueryTokens * p.queryHeads
       var o = [Scalar](repeating: 0, count: splits * rows * d)
@@ -38,8 +38,7 @@ public enum ScheduleExecutor {
       for (i, tile) in schedule.outputs.enumerated() {
         for (s, states) in pieces[i].enumerated() {
           for (r, state) in zip(tile.rows, states) {
-            let row =
-              (p.queryOffsets[tile.request] + r / g) * p.queryHeads + tile.kvHead * g + r % g
+            let row = tile.queryRow(r, in: p)
             l[s * rows + row] = state.logSumExp
             for e in 0..<d { o[(s * rows + row) * d + e] = state.output[e] }
           }
@@ -62,56 +61,39 @@ public enum ScheduleExecutor {
     let p = inputs.problem
     try schedule.validate(for: p)
     let d = p.headDim
-    let g = p.groupSize
     let kv = PackedKeyValues<Scalar>(inputs)
     let queries = inputs.queries.storage.map { Scalar($0.doubleValue) }
-    // Where each (output, first block) piece lands: pieces[output][split].
-    var firsts = [[Int]](repeating: [], count: schedule.outputs.count)
-    for segments in schedule.ctas {
-      for s in segments { firsts[s.output].append(s.blocks.lowerBound) }
-    }
-    let splitOf = firsts.map { f in
-      Dictionary(uniqueKeysWithValues: f.sorted().enumerated().map { ($1, $0) })
-    }
-    // Each CTA's segment states, computed in parallel.
-    var ctaResults = [[(output: Int, first: Int, states: [AttentionState<Scalar>])]](
-      repeating: [], count: schedule.ctas.count)
-    ctaResults.withUnsafeMutableBufferPointer { results in
+    // Every piece (a CTA's segment) in KV order per output: its index is its split.
+    let order = Schedule.pieces(outputs: schedule.outputs.count, ctas: schedule.ctas)
+    let flat = order.enumerated().flatMap { o, list in list.enumerated().map { (o, $0, $1) } }
+    // Segments start from the empty state, so they are computed independently
+    // (a CTA's segments could run back to back with the same result).
+    var computed = [[AttentionState<Scalar>]](repeating: [], count: flat.count)
+    computed.withUnsafeMutableBufferPointer { results in
       kv.keys.withUnsafeBufferPointer { kBuf in
         kv.values.withUnsafeBufferPointer { vBuf in
           queries.withUnsafeBufferPointer { qBuf in
             let shared = UncheckedSendable(
               (results.baseAddress, kBuf.baseAddress, vBuf.baseAddress, qBuf.baseAddress))
             ParallelLoop.run(
-              count: schedule.ctas.count,
+              count: flat.count,
               makeState: {
                 RowBlockAttention<Scalar>(headDim: d, scale: p.scale, softCap: p.softCap)
               },
-              body: { kernel, c in
+              body: { kernel, i in
                 let (res, k, v, q) = shared.value
                 guard let res, let k, let v, let q else { return }
-                res[c] = schedule.ctas[c].map { s in
-                  (
-                    s.output, s.blocks.lowerBound,
-                    segmentStates(
-                      s, schedule: schedule, problem: p, kernel: &kernel, queries: q, keys: k,
-                      values: v)
-                  )
-                }
+                let (output, _, piece) = flat[i]
+                res[i] = segmentStates(
+                  Segment(output: output, blocks: piece.blocks), schedule: schedule, problem: p,
+                  kernel: &kernel, queries: q, keys: k, values: v)
               })
           }
         }
       }
     }
     var pieces = schedule.outputs.map { _ in [[AttentionState<Scalar>]]() }
-    for group in schedule.groups {
-      pieces[group.output] = Array(repeating: [], count: 1 + group.peers.count)
-    }
-    for results in ctaResults {
-      for r in results {
-        if let split = splitOf[r.output][r.first] { pieces[r.output][split] = r.states }
-      }
-    }
+    for ((output, _, _), states) in zip(flat, computed) { pieces[output].append(states) }
     // Hosts merge their groups: own piece first, then peers in split order.
     var out = [Scalar](repeating: 0, count: p.totalQueryTokens * p.queryHeads * d)
     var lse = [Scalar](repeating: -.infinity, count: p.totalQueryTokens * p.queryHeads)
@@ -121,7 +103,7 @@ public enum ScheduleExecutor {
       for (index, r) in tile.rows.enumerated() {
         var state = parts[0][index]
         for piece in parts.dropFirst() { state = AttentionState.merge(state, piece[index]) }
-        let row = (p.queryOffsets[tile.request] + r / g) * p.queryHeads + tile.kvHead * g + r % g
+        let row = tile.queryRow(r, in: p)
         lse[row] = state.logSumExp
         for e in 0..<d { out[row * d + e] = state.output[e] }
       }
@@ -146,8 +128,7 @@ public enum ScheduleExecutor {
     var visible: [Range<Int>] = []
     for (index, r) in tile.rows.enumerated() {
       let token = r / g
-      let src =
-        ((p.queryOffsets[tile.request] + token) * p.queryHeads + tile.kvHead * g + r % g) * d
+      let src = tile.queryRow(r, in: p) * d
       for e in 0..<d { q[index * d + e] = queries[src + e] }
       visible.append(p.visibleKeys(request: tile.request, query: token))
     }

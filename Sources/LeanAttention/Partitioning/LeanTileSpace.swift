@@ -17,6 +17,17 @@ public struct OutputTile: Hashable, Sendable, Codable {
   public var visibleBlocks: Range<Int>
 }
 
+extension OutputTile {
+  /// The flat `[totalQ, Hq]` index of packed row `r` of this tile (relative to
+  /// the request): token `r / G`, query head `kvHead·G + r % G`. Multiply by `D`
+  /// for the row's first element in Q or O.
+  @inlinable
+  public func queryRow(_ r: Int, in p: AttentionProblem) -> Int {
+    let g = p.groupSize
+    return (p.queryOffsets[request] + r / g) * p.queryHeads + kvHead * g + r % g
+  }
+}
+
 /// The lean tiles of a problem: output tiles, each cut into KV blocks of `blockN` tokens.
 ///
 /// A lean tile is (request, KV head, block of 64 packed query rows, block of

@@ -19,7 +19,6 @@ extension Schedule {
           "its \(outputs.count) output tiles are not the problem's \(space.outputs.count) tiles for blockN \(blockN)"
       )
     }
-    var pieces = [[(blocks: Range<Int>, cta: Int)]](repeating: [], count: outputs.count)
     for (c, segments) in ctas.enumerated() {
       for s in segments {
         guard outputs.indices.contains(s.output) else {
@@ -36,13 +35,10 @@ extension Schedule {
               "CTA \(c): blocks \(s.blocks) of output \(s.output) are outside its visible blocks \(vis)"
           )
         }
-        pieces[s.output].append((s.blocks, c))
       }
     }
-    var expected: [ReductionGroup] = []
-    for (o, p) in pieces.enumerated() {
+    for (o, sorted) in Self.pieces(outputs: outputs.count, ctas: ctas).enumerated() {
       let vis = outputs[o].visibleBlocks
-      let sorted = p.sorted { $0.blocks.lowerBound < $1.blocks.lowerBound }
       var next = vis.lowerBound
       for piece in sorted {
         guard piece.blocks.lowerBound == next else {
@@ -56,15 +52,8 @@ extension Schedule {
         throw .invalidSchedule(
           reason: "output \(o): KV blocks \(next)..<\(vis.upperBound) are not covered")
       }
-      if let first = sorted.first {
-        expected.append(
-          ReductionGroup(
-            output: o, host: first.cta,
-            peers: sorted.dropFirst().enumerated().map {
-              Peer(cta: $0.element.cta, split: $0.offset + 1)
-            }))
-      }
     }
+    let expected = Self.groups(outputs: outputs.count, ctas: ctas)
     guard groups == expected else {
       let bad = zip(groups, expected).first { $0 != $1 }
       throw .invalidSchedule(

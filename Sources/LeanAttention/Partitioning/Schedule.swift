@@ -68,27 +68,37 @@ public struct Schedule: Hashable, Sendable, Codable {
     self.numSplits = numSplits
   }
 
-  /// Builds the reduction groups implied by the CTAs' segments.
+  /// One piece of an output tile: a segment and the CTA that runs it.
+  public struct Piece: Hashable, Sendable {
+    public var cta: Int
+    public var blocks: Range<Int>
+  }
+
+  /// Every output's non-empty pieces, in KV order: `pieces[output][split]`.
   ///
-  /// For each output, its segments sorted by first block get split indices
-  /// 0, 1, …; split 0's CTA is the host.
-  public static func groups(outputs: Int, ctas: [[Segment]]) -> [ReductionGroup] {
-    var pieces = [[(first: Int, cta: Int)]](repeating: [], count: outputs)
+  /// Split indices, hosts and peers are all read from this one ordering.
+  /// Segments naming an output outside `0..<outputs` are skipped here;
+  /// ``validate(for:)`` reports them.
+  /// - Complexity: O(segments · log segments).
+  public static func pieces(outputs: Int, ctas: [[Segment]]) -> [[Piece]] {
+    var pieces = [[Piece]](repeating: [], count: outputs)
     for (c, segments) in ctas.enumerated() {
-      for s in segments where !s.blocks.isEmpty {
-        pieces[s.output].append((s.blocks.lowerBound, c))
+      for s in segments where !s.blocks.isEmpty && pieces.indices.contains(s.output) {
+        pieces[s.output].append(Piece(cta: c, blocks: s.blocks))
       }
     }
-    var groups: [ReductionGroup] = []
-    for (o, p) in pieces.enumerated() where !p.isEmpty {
-      let sorted = p.sorted { $0.first < $1.first }
-      groups.append(
+    return pieces.map { $0.sorted { $0.blocks.lowerBound < $1.blocks.lowerBound } }
+  }
+
+  /// The reduction groups implied by the CTAs' segments: split 0's CTA hosts,
+  /// the others are peers with split indices 1, 2, … in KV order.
+  public static func groups(outputs: Int, ctas: [[Segment]]) -> [ReductionGroup] {
+    pieces(outputs: outputs, ctas: ctas).enumerated().compactMap { o, p in
+      p.first.map { host in
         ReductionGroup(
-          output: o, host: sorted[0].cta,
-          peers: sorted.dropFirst().enumerated().map {
-            Peer(cta: $0.element.cta, split: $0.offset + 1)
-          }))
+          output: o, host: host.cta,
+          peers: p.dropFirst().enumerated().map { Peer(cta: $0.element.cta, split: $0.offset + 1) })
+      }
     }
-    return groups
   }
 }

@@ -38,6 +38,17 @@ public struct ScheduleMetrics: Hashable, Sendable, Codable {
   public var fixupCost: Double
 }
 
+/// When one segment of a CTA ran in the simulated timeline.
+public struct SegmentSpan: Hashable, Sendable, Codable {
+  public var segment: Segment
+  public var start: Double
+  public var end: Double
+  /// The CTA is a peer of this output: it writes a partial state at the end.
+  public var writesPartial: Bool
+  /// The CTA hosts this output and merges this many peers' partial states at the end.
+  public var mergesPartials: Int
+}
+
 /// Where and when one CTA ran in the simulated timeline.
 public struct CTAPlacement: Hashable, Sendable, Codable {
   public var cta: Int
@@ -45,6 +56,8 @@ public struct CTAPlacement: Hashable, Sendable, Codable {
   public var slot: Int
   public var start: Double
   public var end: Double
+  /// The CTA's segments, back to back from `start` to `end`.
+  public var segments: [SegmentSpan]
 }
 
 extension Schedule {
@@ -61,22 +74,31 @@ extension Schedule {
     let peers = Set(groups.flatMap { g in g.peers.map { [$0.cta, g.output] } })
     let hostPeers = Dictionary(
       groups.map { ([$0.host, $0.output], $0.peers.count) }, uniquingKeysWith: +)
+    // Each segment's cost, and what it writes or merges; times are filled in below.
+    var spans: [[SegmentSpan]] = []
     var costs: [Double] = []
     var tilesPerCTA: [Int] = []
     for (c, segments) in ctas.enumerated() {
       var cost = 0.0
-      var tiles = 0
+      var list: [SegmentSpan] = []
       for s in segments {
         let len = kvLengths[outputs[s.output].request]
+        var segmentCost = 0.0
         for k in s.blocks {
-          cost += Double(Swift.max(0, Swift.min((k + 1) * blockN, len) - k * blockN))
+          segmentCost += Double(Swift.max(0, Swift.min((k + 1) * blockN, len) - k * blockN))
         }
-        tiles += s.blocks.count
-        if peers.contains([c, s.output]) { cost += fix }
-        cost += Double(hostPeers[[c, s.output]] ?? 0) * fix
+        let writes = peers.contains([c, s.output])
+        let merges = hostPeers[[c, s.output]] ?? 0
+        segmentCost += (writes ? fix : 0) + Double(merges) * fix
+        list.append(
+          SegmentSpan(
+            segment: s, start: cost, end: cost + segmentCost, writesPartial: writes,
+            mergesPartials: merges))
+        cost += segmentCost
       }
+      spans.append(list)
       costs.append(cost)
-      tilesPerCTA.append(tiles)
+      tilesPerCTA.append(segments.reduce(0) { $0 + $1.blocks.count })
     }
     // Greedy list scheduling on slots.
     let slots = device.smCount * device.ctasPerSM
@@ -86,12 +108,20 @@ extension Schedule {
       var best = 0
       for s in 1..<slots where free[s] < free[best] { best = s }
       let start = free[best]
-      let end = start + cost * Double(device.ctasPerSM)
+      let rate = Double(device.ctasPerSM)  // a slot runs at 1/ctasPerSM of the SM
+      let end = start + cost * rate
       free[best] = end
+      let placed = spans[c].map {
+        var span = $0
+        span.start = start + $0.start * rate
+        span.end = start + $0.end * rate
+        return span
+      }
       timeline.append(
         CTAPlacement(
-          cta: c, sm: best / device.ctasPerSM, slot: best % device.ctasPerSM, start: start, end: end
-        ))
+          cta: c, sm: best / device.ctasPerSM, slot: best % device.ctasPerSM, start: start,
+          end: end,
+          segments: placed))
     }
     let makespan = free.max() ?? 0
     let busy = costs.reduce(0, +)

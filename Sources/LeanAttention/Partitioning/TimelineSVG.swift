@@ -9,8 +9,7 @@ public enum TimelineSVG {
   ///
   /// - Complexity: O(segments).
   public static func render(
-    _ schedule: Schedule, timeline: [CTAPlacement], metrics: ScheduleMetrics, kvLengths: [Int],
-    title: String
+    _ schedule: Schedule, timeline: [CTAPlacement], metrics: ScheduleMetrics, title: String
   ) -> String {
     let width = 960.0
     let left = 60.0
@@ -27,8 +26,6 @@ public enum TimelineSVG {
       let hue = Double((o.request * kvHeads + o.kvHead) * 137 % 360)
       return hexColor(hue: hue, saturation: 0.65, lightness: o.queryBlock % 2 == 0 ? 0.55 : 0.42)
     }
-    let peerOf = Set(schedule.groups.flatMap { g in g.peers.map { [$0.cta, g.output] } })
-    let hostOf = Set(schedule.groups.filter { !$0.peers.isEmpty }.map { [$0.host, $0.output] })
     var svg = """
       <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="11">
       <rect width="100%" height="100%" fill="white"/>
@@ -36,32 +33,21 @@ public enum TimelineSVG {
       <text x="\(left)" y="32">\(escape(summary(metrics)))</text>
 
       """
-    for (c, placement) in timeline.enumerated() {
+    // Times come from `Schedule.simulate`; this only draws them.
+    for placement in timeline {
       let y = top + Double(placement.sm) * rowHeight + Double(placement.slot) * lane
-      var t = placement.start
-      let scale = Double(schedule.device.ctasPerSM)
-      for s in schedule.ctas[c] {
-        let len = kvLengths[schedule.outputs[s.output].request]
-        var cost = 0.0
-        for k in s.blocks {
-          cost += Double(max(0, min((k + 1) * schedule.blockN, len) - k * schedule.blockN))
-        }
-        if peerOf.contains([c, s.output]) { cost += metrics.fixupCost }
-        let hosts = hostOf.contains([c, s.output])
-        let peers = schedule.groups.first { $0.output == s.output }?.peers.count ?? 0
-        if hosts { cost += Double(peers) * metrics.fixupCost }
-        let end = t + cost * scale
+      for span in placement.segments {
+        let s = span.segment
         svg +=
-          "<rect x=\"\(fmt(x(t)))\" y=\"\(fmt(y))\" width=\"\(fmt(max(0.5, x(end) - x(t))))\" height=\"\(fmt(lane * 0.9))\" fill=\"\(color(s.output))\"><title>CTA \(c): output \(s.output), KV blocks \(s.blocks.lowerBound) to \(s.blocks.upperBound - 1)</title></rect>\n"
-        if peerOf.contains([c, s.output]) {
+          "<rect x=\"\(fmt(x(span.start)))\" y=\"\(fmt(y))\" width=\"\(fmt(max(0.5, x(span.end) - x(span.start))))\" height=\"\(fmt(lane * 0.9))\" fill=\"\(color(s.output))\"><title>CTA \(placement.cta): output \(s.output), KV blocks \(s.blocks.lowerBound) to \(s.blocks.upperBound - 1)</title></rect>\n"
+        if span.writesPartial {
           svg +=
-            "<rect x=\"\(fmt(x(end) - 2))\" y=\"\(fmt(y))\" width=\"2\" height=\"\(fmt(lane * 0.9))\" fill=\"#333\"/>\n"
+            "<rect x=\"\(fmt(x(span.end) - 2))\" y=\"\(fmt(y))\" width=\"2\" height=\"\(fmt(lane * 0.9))\" fill=\"#333\"/>\n"
         }
-        if hosts {
+        if span.mergesPartials > 0 {
           svg +=
-            "<rect x=\"\(fmt(x(end) - 3))\" y=\"\(fmt(y))\" width=\"3\" height=\"\(fmt(lane * 0.9))\" fill=\"black\"/>\n"
+            "<rect x=\"\(fmt(x(span.end) - 3))\" y=\"\(fmt(y))\" width=\"3\" height=\"\(fmt(lane * 0.9))\" fill=\"black\"/>\n"
         }
-        t = end
       }
     }
     for sm in stride(from: 0, to: schedule.device.smCount, by: max(1, schedule.device.smCount / 8))
