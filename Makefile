@@ -10,7 +10,7 @@ CONFIG ?= release
 BIN := .build/$(CONFIG)/leanattn
 PY_PACKAGES := numpy safetensors ml_dtypes pytest nvidia-cuda-nvrtc nvidia-cuda-runtime
 
-.PHONY: demo test deps venv build bench-onnxruntime clean
+.PHONY: demo test deps venv build fixtures bench-onnxruntime clean
 
 demo: deps build
 	$(BIN) demo --out demo-out
@@ -18,6 +18,7 @@ demo: deps build
 test: deps venv
 	$(SWIFT) build -c $(CONFIG)
 	$(SWIFT) test -c $(CONFIG)
+	LEANATTN=$(BIN) $(PYTHON) -m pytest -q Tests/python
 
 # libopenblas-dev (and pkg-config, which SwiftPM uses to find it), only when missing.
 deps:
@@ -36,6 +37,10 @@ $(VENV)/.installed-%:
 
 build:
 	$(SWIFT) build -c $(CONFIG)
+
+# Regenerate the committed golden corpus (a test checks it is byte-identical).
+fixtures: deps build
+	$(BIN) golden --corpus --out Fixtures
 
 # onnxruntime side by side with `leanattn bench exact` (a benchmark, not a test).
 bench-onnxruntime: deps build

@@ -5,6 +5,7 @@ let package = Package(
   name: "LeanAttention",
   products: [
     .library(name: "LeanAttention", targets: ["LeanAttention"]),
+    .library(name: "SafeTensors", targets: ["SafeTensors"]),
     .library(name: "LeanAttentionGolden", targets: ["LeanAttentionGolden"]),
     .executable(name: "leanattn", targets: ["leanattn"]),
   ],
@@ -29,16 +30,20 @@ let package = Package(
         .product(name: "RealModule", package: "swift-numerics"),
       ]
     ),
-    // Golden files: seeded inputs, the case catalog, safetensors, compare.
+    // The safetensors file format (and the SHA-256 it records), on its own:
+    // nothing here knows about attention.
+    .target(name: "SafeTensors"),
+    // Golden files: seeded inputs, the case catalog, golden files, compare.
     .target(
       name: "LeanAttentionGolden",
-      dependencies: ["LeanAttention"]
+      dependencies: ["LeanAttention", "SafeTensors"]
     ),
     .executableTarget(
       name: "leanattn",
       dependencies: [
         "LeanAttention",
         "LeanAttentionGolden",
+        "SafeTensors",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -47,6 +52,7 @@ let package = Package(
       dependencies: [
         "LeanAttention",
         "LeanAttentionGolden",
+        "SafeTensors",
         .product(name: "PropertyBased", package: "swift-property-based"),
         .product(name: "RealModule", package: "swift-numerics"),
       ]

@@ -86,6 +86,33 @@ struct Demo: ParsableCommand {
           + String(format: " max |ΔO| = %.2e  ", e.maxAbs) + verdict)
       if e.maxAbs > 1e-12 { throw ExitCode.failure }
     }
+
+    print("")
+    print("4. Golden file of the paper's case (F16 inputs) with the lean partials for an H100")
+    let paper = try CaseCatalog.named("paper-56x6144")
+    let path = "\(out)/\(paper.name).safetensors"
+    let request = PartialsRequest(partitioner: .lean, device: .h100)
+    let tWrite = try Stopwatch.time {
+      try GoldenWriter.make(paper, seed: seed, partials: request).write(to: path)
+    }
+    let golden = try GoldenFile(contentsOf: path)
+    print(String(format: "   wrote %@ in %.1f s; checksums verified", path, tWrite))
+    // The CPU executor plays the candidate kernel: the lean schedule in Float32.
+    let f32 = try golden.inputs(as: Float.self)
+    let schedule = try LeanPartitioner().schedule(golden.problem, on: .h100)
+    let run = try ScheduleExecutor.run(schedule, on: f32, in: Float.self)
+    let verdict = try Comparison.judge(
+      golden: golden, output: run.result.output.storage.map(Double.init), dtype: .f32,
+      logSumExp: run.result.logSumExp.storage.map(Double.init))
+    print("   CPU executor (lean, Float32) judged by `compare`'s rule:")
+    for line in ComparisonReport(verdict, problem: golden.problem).text.split(separator: "\n") {
+      print("     " + line)
+    }
+    let partials = run.splitMajorPartials()
+    let goldenPartials = try golden.file.doubles(GoldenFormat.Tensor.partialOutput)
+    let pe = ErrorSummary(partials.output.storage.map(Double.init), against: goldenPartials)
+    print(String(format: "   lean partial O (Float32) vs golden partials: max |Δ| = %.2e", pe.maxAbs))
+    if !verdict.passed { throw ExitCode.failure }
   }
 }
 

@@ -6,6 +6,9 @@ struct LeanAttn: ParsableCommand {
     commandName: "leanattn",
     abstract:
       "Exact attention, its work decompositions, and golden files to check kernels against.",
-    subcommands: [Demo.self, ScheduleCommand.self, Bench.self]
+    subcommands: [
+      Demo.self, ScheduleCommand.self, CasesCommand.self, GoldenCommand.self, InspectCommand.self,
+      CompareCommand.self, Bench.self,
+    ]
   )
 }

@@ -2,19 +2,7 @@ import ArgumentParser
 import Foundation
 import LeanAttention
 
-enum PartitionerKind: String, ExpressibleByArgument, CaseIterable {
-  case perHead = "per-head"
-  case fixedSplit = "fixed-split"
-  case lean
-
-  func make(grid: Int?, splits: Int?, blockN: Int?) -> any Partitioner {
-    switch self {
-    case .perHead: return PerHeadPartitioner(blockN: blockN)
-    case .fixedSplit: return FixedSplitPartitioner(numSplits: splits, blockN: blockN)
-    case .lean: return LeanPartitioner(grid: grid, blockN: blockN)
-    }
-  }
-}
+extension PartitionerKind: ExpressibleByArgument {}
 
 struct ScheduleCommand: ParsableCommand {
   static let configuration = CommandConfiguration(

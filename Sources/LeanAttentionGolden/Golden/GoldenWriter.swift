@@ -1,0 +1,103 @@
+import Foundation
+import LeanAttention
+import SafeTensors
+
+/// Makes golden files: seeded inputs, exact outputs and optional partial states.
+public enum GoldenWriter {
+  /// The golden file of `goldenCase` under `seed`.
+  ///
+  /// Inputs are drawn with ``SeededInputs`` in Float64 and rounded to the
+  /// case's dtype; `o`/`lse` are ``ExactAttention`` in Float64 and `o_f32`/`lse_f32`
+  /// in Float32, both from the rounded inputs. With `partials`, the schedule's
+  /// partial states, computed by ``ScheduleExecutor`` in Float64, are added in
+  /// split-major layout. The result is a pure function of its arguments.
+  ///
+  /// - Throws: ``GoldenError``.
+  /// - Complexity: O(the case's attention work).
+  public static func make(
+    _ goldenCase: GoldenCase, seed: UInt64, partials: PartialsRequest? = nil
+  ) throws(GoldenError) -> SafeTensorsWriter {
+    switch goldenCase.dtype {
+    case .f16: return try make(goldenCase, seed: seed, partials: partials, as: Float16.self)
+    case .bf16: return try make(goldenCase, seed: seed, partials: partials, as: BFloat16.self)
+    case .f32: return try make(goldenCase, seed: seed, partials: partials, as: Float.self)
+    }
+  }
+
+  /// The case's inputs in its dtype.
+  public static func inputs<Element: StorageScalar>(
+    _ c: GoldenCase, seed: UInt64, as _: Element.Type
+  ) throws(GoldenError) -> AttentionInputs<Element> {
+    switch c.layout {
+    case .contiguous:
+      return SeededInputs.contiguous(
+        c.problem, seed: seed, as: Element.self, queryScale: c.queryScale, keyScale: c.keyScale)
+    case .paged(let pageSize):
+      do {
+        return try SeededInputs.paged(
+          c.problem, seed: seed, pageSize: pageSize, as: Element.self, queryScale: c.queryScale,
+          keyScale: c.keyScale)
+      } catch { throw .attention(error) }
+    }
+  }
+
+  static func make<Element: StorageScalar & SafeTensorElement>(
+    _ c: GoldenCase, seed: UInt64, partials: PartialsRequest?, as _: Element.Type
+  ) throws(GoldenError) -> SafeTensorsWriter {
+    let p = c.problem
+    let inputs = try inputs(c, seed: seed, as: Element.self)
+    let exact64 = ExactAttention.compute(inputs, in: Double.self)
+    let exact32 = ExactAttention.compute(inputs, in: Float.self)
+    var tensors: [(name: String, dtype: DType, shape: [Int], bytes: [UInt8])] = []
+    func add<T: SafeTensorElement>(_ name: String, _ shape: [Int], _ values: [T]) {
+      var bytes: [UInt8] = []
+      bytes.reserveCapacity(values.count * T.dtype.byteWidth)
+      for x in values { x.append(to: &bytes) }
+      tensors.append((name, T.dtype, shape, bytes))
+    }
+    typealias T = GoldenFormat.Tensor
+    add(T.queryOffsets, [p.batchSize + 1], p.queryOffsets.map { Int32($0) })
+    add(T.kvOffsets, [p.batchSize + 1], p.kvOffsets.map { Int32($0) })
+    add(T.queries, inputs.queries.shape, inputs.queries.storage)
+    switch inputs.keyValues {
+    case .contiguous(let k, let v):
+      add(T.keys, k.shape, k.storage)
+      add(T.values, v.shape, v.storage)
+    case .paged(let k, let v, let table):
+      add(T.keyCache, k.shape, k.storage)
+      add(T.valueCache, v.shape, v.storage)
+      let width = table.map(\.count).max() ?? 0
+      let padded = table.flatMap { $0 + [Int32](repeating: -1, count: width - $0.count) }
+      add(T.pageTable, [p.batchSize, width], padded)
+    }
+    add(T.output, exact64.output.shape, exact64.output.storage)
+    add(T.logSumExp, exact64.logSumExp.shape, exact64.logSumExp.storage)
+    add(T.output32, exact32.output.shape, exact32.output.storage)
+    add(T.logSumExp32, exact32.logSumExp.shape, exact32.logSumExp.storage)
+    var w = SafeTensorsWriter()
+    if let partials {
+      let schedule: Schedule
+      let run: ScheduleExecutor.Execution<Double>
+      do {
+        schedule = try partials.partitioner.make().schedule(p, on: partials.device)
+        run = try ScheduleExecutor.run(schedule, on: inputs, in: Double.self)
+      } catch { throw .attention(error) }
+      let split = run.splitMajorPartials()
+      add(T.partialOutput, split.output.shape, split.output.storage)
+      add(T.partialLogSumExp, split.logSumExp.shape, split.logSumExp.storage)
+      w.metadata[GoldenFormat.Key.partials] = PartialsDescription(schedule).json.serialized
+    }
+    var sums: [(key: String, value: JSONValue)] = []
+    for t in tensors {
+      do {
+        try w.add(t.name, dtype: t.dtype, shape: t.shape, bytes: t.bytes)
+      } catch { throw .file(error) }
+      sums.append((t.name, .string(t.bytes.withUnsafeBytes { SHA256.hex($0) })))
+    }
+    w.metadata[GoldenFormat.Key.formatVersion] = GoldenFormat.formatVersion
+    w.metadata[GoldenFormat.Key.libraryVersion] = GoldenFormat.libraryVersion
+    w.metadata[GoldenFormat.Key.caseDescription] = CaseDescription(c, seed: seed).json.serialized
+    w.metadata[GoldenFormat.Key.checksums] = JSONValue.object(sums).serialized
+    return w
+  }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import LeanAttention
+import LeanAttentionGolden
+import SafeTensors
+
+struct GoldenCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "golden",
+    abstract: "Write golden files (seeded inputs, exact O and LSE, optional partial states).")
+
+  @Option(name: .customLong("case"), help: "A case from `leanattn cases`.") var caseName: String?
+  @Flag(help: "Every case of the catalog.") var all = false
+  @Flag(help: "The committed corpus (with its partials) and manifest.json, as in Fixtures/.")
+  var corpus = false
+  @Option(help: "Output folder.") var out: String
+  @Option(help: "Input dtype f16, bf16 or f32 (default: the case's).") var dtype: String?
+  @Option(help: "Seed of the Philox input generator.") var seed: UInt64 = CaseCatalog.defaultSeed
+  @Option(help: "Add the partial states of this partitioner's schedule.")
+  var partials: PartitionerKind?
+  @Option(help: "Device preset for --partials: a100, h100, h200, l4.") var device = "h100"
+
+  func validate() throws {
+    let modes = [caseName != nil, all, corpus].filter { $0 }.count
+    guard modes == 1 else { throw ValidationError("give exactly one of --case NAME, --all, --corpus") }
+    if let dtype, CaseDType(name: dtype) == nil {
+      throw ValidationError("--dtype \(dtype): allowed f16, bf16, f32")
+    }
+    if corpus && (dtype != nil || partials != nil) {
+      throw ValidationError("--corpus writes the cases as committed; drop --dtype and --partials")
+    }
+  }
+
+  func run() throws {
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    var bar = ProgressBar()
+    if corpus {
+      let (files, manifest) = try GoldenCorpus.build(seed: seed) { bar.show($0, $1, $2) }
+      for f in files { try SafeTensorsWriter.writeAtomically(f.bytes, to: "\(out)/\(f.fileName)") }
+      try SafeTensorsWriter.writeAtomically(
+        Array(manifest.utf8), to: "\(out)/\(GoldenCorpus.manifestName)")
+      print("wrote \(files.count) files and \(GoldenCorpus.manifestName) to \(out)")
+      return
+    }
+    var cases = caseName == nil ? try CaseCatalog.all() : [try CaseCatalog.named(caseName ?? "")]
+    if let dtype, let t = CaseDType(name: dtype) {
+      cases = cases.map {
+        var c = $0
+        c.dtype = t
+        return c
+      }
+    }
+    let request = try partials.map {
+      PartialsRequest(partitioner: $0, device: try DeviceModel.preset(device))
+    }
+    for (i, c) in cases.enumerated() {
+      bar.show(i, cases.count, c.name)
+      let path = "\(out)/\(c.name).safetensors"
+      try GoldenWriter.make(c, seed: seed, partials: request).write(to: path)
+    }
+    bar.show(cases.count, cases.count, "")
+    print("wrote \(cases.count) golden file\(cases.count == 1 ? "" : "s") to \(out)")
+  }
+}
+
+/// A one-line progress bar on standard error.
+struct ProgressBar {
+  var drawn = false
+
+  mutating func show(_ done: Int, _ total: Int, _ label: String) {
+    let width = 30
+    let filled = total == 0 ? width : width * done / total
+    let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+    let line = "\r[\(bar)] \(done)/\(total) \(label)".padding(
+      toLength: 80, withPad: " ", startingAt: 0)
+    FileHandle.standardError.write(Data(line.utf8))
+    if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+    drawn = true
+  }
+}
+
+struct CasesCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "cases", abstract: "List the golden-file case catalog.")
+
+  func run() throws {
+    for c in try CaseCatalog.all() {
+      let p = c.problem
+      print(
+        "\(c.name)  [\(c.dtype.rawValue), B \(p.batchSize), Hq \(p.queryHeads), Hkv \(p.kvHeads), D \(p.headDim), mask \(p.mask)\(c.inCorpus ? "" : ", not in corpus")]"
+      )
+      print("    \(c.summary)")
+    }
+  }
+}
