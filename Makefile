@@ -19,6 +19,7 @@ test: deps venv
 	$(SWIFT) build -c $(CONFIG)
 	$(SWIFT) test -c $(CONFIG)
 	LEANATTN=$(BIN) $(PYTHON) -m pytest -q Tests/python
+	$(BIN) cuda-compile --arch sm_80,sm_90
 
 # libopenblas-dev (and pkg-config, which SwiftPM uses to find it), only when missing.
 deps:

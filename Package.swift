@@ -6,6 +6,7 @@ let package = Package(
   products: [
     .library(name: "LeanAttention", targets: ["LeanAttention"]),
     .library(name: "SafeTensors", targets: ["SafeTensors"]),
+    .library(name: "LeanAttentionCUDA", targets: ["LeanAttentionCUDA"]),
     .library(name: "LeanAttentionGolden", targets: ["LeanAttentionGolden"]),
     .executable(name: "leanattn", targets: ["leanattn"]),
   ],
@@ -38,12 +39,20 @@ let package = Package(
       name: "LeanAttentionGolden",
       dependencies: ["LeanAttention", "SafeTensors"]
     ),
+    // The CUDA path: driver API and NVRTC loaded at run time (no CUDA at
+    // build time); the kernels are CUDA C files embedded in the binary.
+    .target(
+      name: "LeanAttentionCUDA",
+      dependencies: ["LeanAttention", "SafeTensors"],
+      resources: [.embedInCode("Kernels/decode.cu")]
+    ),
     .executableTarget(
       name: "leanattn",
       dependencies: [
         "LeanAttention",
         "LeanAttentionGolden",
         "SafeTensors",
+        "LeanAttentionCUDA",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -53,6 +62,7 @@ let package = Package(
         "LeanAttention",
         "LeanAttentionGolden",
         "SafeTensors",
+        "LeanAttentionCUDA",
         .product(name: "PropertyBased", package: "swift-property-based"),
         .product(name: "RealModule", package: "swift-numerics"),
       ]

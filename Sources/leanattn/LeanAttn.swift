@@ -8,7 +8,7 @@ struct LeanAttn: ParsableCommand {
       "Exact attention, its work decompositions, and golden files to check kernels against.",
     subcommands: [
       Demo.self, ScheduleCommand.self, CasesCommand.self, GoldenCommand.self, InspectCommand.self,
-      CompareCommand.self, Bench.self,
+      CompareCommand.self, CUDACompileCommand.self, CUDACheckCommand.self, Bench.self,
     ]
   )
 }

@@ -34,38 +34,51 @@ public enum PrecisionEmulation {
     var lse = [Double](repeating: -.infinity, count: p.totalQueryTokens * p.queryHeads)
     let scale = Float(p.scale)
     let cap = p.softCap.map { Float($0) }
-    var scores: [Float] = []
-    var acc = [Float](repeating: 0, count: d)
+    // One item per (request, query, head) row; rows write disjoint outputs.
+    var rowList: [(b: Int, i: Int, h: Int)] = []
     for b in 0..<p.batchSize {
-      for i in 0..<p.requests[b].queryLength {
-        let keys = p.visibleKeys(request: b, query: i)
-        if keys.isEmpty { continue }
-        let t = p.queryOffsets[b] + i
-        for h in 0..<p.queryHeads {
-          let qRow = (t * p.queryHeads + h) * d
-          scores.removeAll(keepingCapacity: true)
-          for j in keys {
-            let kRow = inputs.kvRowIndex(request: b, token: j, kvHead: h / g)
-            var dot: Float = 0
-            for e in 0..<d { dot += q[qRow + e] * k[kRow + e] }
-            var s = dtype.rounding(scale * dot)
-            if let cap { s = dtype.rounding(cap * Foundation.tanh(s / cap)) }
-            scores.append(s)
+      for i in 0..<p.requests[b].queryLength where !p.visibleKeys(request: b, query: i).isEmpty {
+        for h in 0..<p.queryHeads { rowList.append((b, i, h)) }
+      }
+    }
+    let rows = rowList
+    out.withUnsafeMutableBufferPointer { oBuf in
+      lse.withUnsafeMutableBufferPointer { lBuf in
+        let o = UncheckedPointer(oBuf.baseAddress)
+        let l = UncheckedPointer(lBuf.baseAddress)
+        let chunk = 16
+        DispatchQueue.concurrentPerform(iterations: (rows.count + chunk - 1) / chunk) { c in
+          guard let oPtr = o.pointer, let lPtr = l.pointer else { return }
+          var scores: [Float] = []
+          var acc = [Float](repeating: 0, count: d)
+          for (b, i, h) in rows[(c * chunk)..<min(rows.count, (c + 1) * chunk)] {
+            let keys = p.visibleKeys(request: b, query: i)
+            let t = p.queryOffsets[b] + i
+            let qRow = (t * p.queryHeads + h) * d
+            scores.removeAll(keepingCapacity: true)
+            for j in keys {
+              let kRow = inputs.kvRowIndex(request: b, token: j, kvHead: h / g)
+              var dot: Float = 0
+              for e in 0..<d { dot += q[qRow + e] * k[kRow + e] }
+              var s = dtype.rounding(scale * dot)
+              if let cap { s = dtype.rounding(cap * Foundation.tanh(s / cap)) }
+              scores.append(s)
+            }
+            let m = scores.max() ?? 0
+            var sum: Float = 0
+            for n in scores.indices {
+              scores[n] = Foundation.exp(scores[n] - m)
+              sum += scores[n]
+            }
+            for e in 0..<d { acc[e] = 0 }
+            for (n, j) in keys.enumerated() {
+              let pj = dtype.rounding(scores[n] / sum)
+              let vRow = inputs.kvRowIndex(request: b, token: j, kvHead: h / g)
+              for e in 0..<d { acc[e] += pj * v[vRow + e] }
+            }
+            for e in 0..<d { oPtr[qRow + e] = Double(dtype.rounding(acc[e])) }
+            lPtr[t * p.queryHeads + h] = Double(m + Foundation.log(sum))
           }
-          let m = scores.max() ?? 0
-          var l: Float = 0
-          for n in scores.indices {
-            scores[n] = Foundation.exp(scores[n] - m)
-            l += scores[n]
-          }
-          for e in 0..<d { acc[e] = 0 }
-          for (n, j) in keys.enumerated() {
-            let pj = dtype.rounding(scores[n] / l)
-            let vRow = inputs.kvRowIndex(request: b, token: j, kvHead: h / g)
-            for e in 0..<d { acc[e] += pj * v[vRow + e] }
-          }
-          for e in 0..<d { out[qRow + e] = Double(dtype.rounding(acc[e])) }
-          lse[t * p.queryHeads + h] = Double(m + Foundation.log(l))
         }
       }
     }

@@ -39,18 +39,32 @@ public struct NormalStream: Sendable {
 
   /// The first `count` samples, each multiplied by `standardDeviation` and shifted by `mean`.
   ///
+  /// Large draws are split across cores; each sample depends only on its
+  /// index, so the result does not depend on the split.
+  ///
   /// - Complexity: O(count).
   public func samples(_ count: Int, mean: Double = 0, standardDeviation: Double = 1) -> [Double] {
-    var out = [Double](repeating: 0, count: count)
-    var n: UInt64 = 0
-    var i = 0
-    while i < count {
-      let (a, b) = pair(n)
-      out[i] = mean + standardDeviation * a
-      if i + 1 < count { out[i + 1] = mean + standardDeviation * b }
-      i += 2
-      n += 1
+    let pairs = (count + 1) / 2
+    let chunk = 1 << 14
+    var out = [Double](repeating: 0, count: 2 * pairs)
+    out.withUnsafeMutableBufferPointer { buffer in
+      let base = UncheckedPointer(buffer.baseAddress)
+      DispatchQueue.concurrentPerform(iterations: (pairs + chunk - 1) / chunk) { c in
+        guard let p = base.pointer else { return }
+        for n in (c * chunk)..<min(pairs, (c + 1) * chunk) {
+          let (a, b) = pair(UInt64(n))
+          p[2 * n] = mean + standardDeviation * a
+          p[2 * n + 1] = mean + standardDeviation * b
+        }
+      }
     }
+    out.removeLast(out.count - count)
     return out
   }
+}
+
+/// A buffer address shared by the chunks of a parallel fill, which write disjoint ranges.
+struct UncheckedPointer: @unchecked Sendable {
+  let pointer: UnsafeMutablePointer<Double>?
+  init(_ pointer: UnsafeMutablePointer<Double>?) { self.pointer = pointer }
 }
