@@ -61,13 +61,17 @@ public struct SHA256: Sendable {
     var tail: [UInt8] = [0x80]
     let used = (buffer.count + 1) % 64
     tail += [UInt8](repeating: 0, count: (used <= 56 ? 56 - used : 120 - used))
-    for s in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bits >> s)) }
+    for s in stride(from: 56, through: 0, by: -8) {
+      tail.append(UInt8(truncatingIfNeeded: bits >> s))
+    }
     let savedLength = copy.length
     copy.update(tail)
     copy.length = savedLength
     var out: [UInt8] = []
     for word in [copy.h.0, copy.h.1, copy.h.2, copy.h.3, copy.h.4, copy.h.5, copy.h.6, copy.h.7] {
-      for s in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: word >> s)) }
+      for s in stride(from: 24, through: 0, by: -8) {
+        out.append(UInt8(truncatingIfNeeded: word >> s))
+      }
     }
     return out
   }

@@ -12,7 +12,8 @@ public protocol SafeTensorElement: Sendable {
 }
 
 extension FixedWidthInteger {
-  @inlinable static func loadLittleEndian(from bytes: UnsafeRawBufferPointer, at offset: Int) -> Self
+  @inlinable static func loadLittleEndian(from bytes: UnsafeRawBufferPointer, at offset: Int)
+    -> Self
   {
     Self(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Self.self))
   }

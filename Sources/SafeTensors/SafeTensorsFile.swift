@@ -91,17 +91,24 @@ public struct SafeTensorsFile: Sendable {
       entries.append(try Self.entry(name, value))
     }
     let dataSize = bytes.count - 8 - Int(n)
-    entries.sort { ($0.byteRange.lowerBound, $0.byteRange.upperBound) < ($1.byteRange.lowerBound, $1.byteRange.upperBound) }
+    entries.sort {
+      ($0.byteRange.lowerBound, $0.byteRange.upperBound) < (
+        $1.byteRange.lowerBound, $1.byteRange.upperBound
+      )
+    }
     var end = 0
     for e in entries {
       if e.byteRange.lowerBound < end {
         throw .invalidOffsets(
-          tensor: e.name, reason: "bytes \(e.byteRange) overlap the previous tensor, which ends at \(end)")
+          tensor: e.name,
+          reason: "bytes \(e.byteRange) overlap the previous tensor, which ends at \(end)")
       }
       if e.byteRange.lowerBound > end {
         throw .invalidOffsets(
           tensor: e.name,
-          reason: "starts at \(e.byteRange.lowerBound) but the previous tensor ends at \(end); holes are not allowed")
+          reason:
+            "starts at \(e.byteRange.lowerBound) but the previous tensor ends at \(end); holes are not allowed"
+        )
       }
       if e.byteRange.upperBound > dataSize {
         throw .invalidOffsets(
@@ -132,7 +139,8 @@ public struct SafeTensorsFile: Sendable {
     var count = 1
     for dim in dims {
       guard let x = dim.intValue, x >= 0 else {
-        throw .invalidHeader(reason: "entry \"\(name)\" has a shape entry that is not a non-negative integer")
+        throw .invalidHeader(
+          reason: "entry \"\(name)\" has a shape entry that is not a non-negative integer")
       }
       let (c, overflow) = count.multipliedReportingOverflow(by: x)
       guard !overflow else { throw .invalidHeader(reason: "entry \"\(name)\": shape overflows") }
@@ -142,15 +150,20 @@ public struct SafeTensorsFile: Sendable {
     guard let offs = value["data_offsets"]?.arrayValue, offs.count == 2,
       let begin = offs[0].intValue, let end = offs[1].intValue, begin >= 0, begin <= end
     else {
-      throw .invalidOffsets(tensor: name, reason: "data_offsets must be [begin, end] with 0 ≤ begin ≤ end")
+      throw .invalidOffsets(
+        tensor: name, reason: "data_offsets must be [begin, end] with 0 ≤ begin ≤ end")
     }
     let (size, overflow) = count.multipliedReportingOverflow(by: dtype.byteWidth)
     guard !overflow, size == end - begin else {
       throw .invalidOffsets(
         tensor: name,
-        reason: "holds \(end - begin) bytes but shape \(shape) of \(dtype.rawValue) needs \(overflow ? "more than Int.max" : "\(size)")")
+        reason:
+          "holds \(end - begin) bytes but shape \(shape) of \(dtype.rawValue) needs \(overflow ? "more than Int.max" : "\(size)")"
+      )
     }
-    if let extra = value.objectKeys.first(where: { !["dtype", "shape", "data_offsets"].contains($0) }) {
+    if let extra = value.objectKeys.first(where: {
+      !["dtype", "shape", "data_offsets"].contains($0)
+    }) {
       throw .invalidHeader(reason: "entry \"\(name)\" has unknown field \"\(extra)\"")
     }
     return TensorEntry(name: name, dtype: dtype, shape: shape, byteRange: begin..<end)
@@ -183,9 +196,14 @@ public struct SafeTensorsFile: Sendable {
   public func contains(_ name: String) -> Bool { tensors.contains { $0.name == name } }
 
   /// Calls `body` with the raw bytes of `entry`.
-  public func withBytes<R>(of entry: TensorEntry, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+  public func withBytes<R>(of entry: TensorEntry, _ body: (UnsafeRawBufferPointer) throws -> R)
+    rethrows -> R
+  {
     try bytes.withUnsafeBytes { all in
-      try body(UnsafeRawBufferPointer(rebasing: all[(dataStart + entry.byteRange.lowerBound)..<(dataStart + entry.byteRange.upperBound)]))
+      try body(
+        UnsafeRawBufferPointer(
+          rebasing: all[
+            (dataStart + entry.byteRange.lowerBound)..<(dataStart + entry.byteRange.upperBound)]))
     }
   }
 
@@ -197,10 +215,13 @@ public struct SafeTensorsFile: Sendable {
   /// The elements of `name`, which must have `T`'s dtype.
   ///
   /// - Throws: ``SafeTensorsError/missingTensor(_:)`` or ``SafeTensorsError/unexpectedTensor(name:reason:)``.
-  public func values<T: SafeTensorElement>(_ name: String, as _: T.Type = T.self) throws(SafeTensorsError) -> [T] {
+  public func values<T: SafeTensorElement>(_ name: String, as _: T.Type = T.self)
+    throws(SafeTensorsError) -> [T]
+  {
     let e = try entry(name)
     guard e.dtype == T.dtype else {
-      throw .unexpectedTensor(name: name, reason: "dtype is \(e.dtype.rawValue); \(T.dtype.rawValue) is needed")
+      throw .unexpectedTensor(
+        name: name, reason: "dtype is \(e.dtype.rawValue); \(T.dtype.rawValue) is needed")
     }
     return withBytes(of: e) { raw in
       (0..<e.elementCount).map { T.load(from: raw, at: $0 * T.dtype.byteWidth) }

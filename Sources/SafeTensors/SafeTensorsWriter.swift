@@ -53,7 +53,8 @@ public struct SafeTensorsWriter: Sendable {
     }
     pending.append(
       Pending(
-        entry: TensorEntry(name: name, dtype: dtype, shape: shape, byteRange: size..<(size + bytes.count)),
+        entry: TensorEntry(
+          name: name, dtype: dtype, shape: shape, byteRange: size..<(size + bytes.count)),
         bytes: bytes))
     size += bytes.count
   }
@@ -63,7 +64,10 @@ public struct SafeTensorsWriter: Sendable {
     var pairs: [(key: String, value: JSONValue)] = []
     if !metadata.isEmpty {
       pairs.append(
-        ("__metadata__", .object(metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
+        (
+          "__metadata__",
+          .object(metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
+        ))
     }
     for p in pending {
       pairs.append(
@@ -72,7 +76,10 @@ public struct SafeTensorsWriter: Sendable {
           .object([
             ("dtype", .string(p.entry.dtype.rawValue)),
             ("shape", .array(p.entry.shape.map { .int($0) })),
-            ("data_offsets", .array([.int(p.entry.byteRange.lowerBound), .int(p.entry.byteRange.upperBound)])),
+            (
+              "data_offsets",
+              .array([.int(p.entry.byteRange.lowerBound), .int(p.entry.byteRange.upperBound)])
+            ),
           ])
         ))
     }
@@ -107,9 +114,12 @@ public struct SafeTensorsWriter: Sendable {
   public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(SafeTensorsError) {
     let url = URL(fileURLWithPath: path)
     let folder = url.deletingLastPathComponent().path
-    let tmp = "\(folder)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let tmp =
+      "\(folder)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-    guard fd >= 0 else { throw .io(path: path, reason: "cannot create \(tmp): \(String(cString: strerror(errno)))") }
+    guard fd >= 0 else {
+      throw .io(path: path, reason: "cannot create \(tmp): \(String(cString: strerror(errno)))")
+    }
     var ok = true
     var reason = ""
     bytes.withUnsafeBytes { raw in

@@ -8,7 +8,8 @@ import SafeTensors
 struct CUDACheckCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "cuda-check",
-    abstract: "Run golden fixtures and random cases on the GPU with all three partitioners; judge each with `compare`'s rule.",
+    abstract:
+      "Run golden fixtures and random cases on the GPU with all three partitioners; judge each with `compare`'s rule.",
     discussion: "Exit status: 0 all pass, 1 a case failed, 3 no usable GPU on this machine.")
 
   @Option(help: "Folder of the golden corpus.") var fixtures = "Fixtures"
@@ -43,7 +44,8 @@ struct CUDACheckCommand: ParsableCommand {
       throw e.isMissingGPU ? ExitCode(3) : ExitCode.failure
     }
     print(
-      "\(device.name), \(device.arch), \(device.multiprocessors) SMs, driver \(device.driverVersion)")
+      "\(device.name), \(device.arch), \(device.multiprocessors) SMs, driver \(device.driverVersion)"
+    )
     var runs: [Run] = []
     var skipped: [String] = []
 
@@ -55,13 +57,16 @@ struct CUDACheckCommand: ParsableCommand {
       guard let file = entry["file"]?.stringValue else { continue }
       let golden = try GoldenFile(contentsOf: "\(fixtures)/\(file)")
       let d = golden.description
-      if let why = CUDAExecutor.unsupportedReason(d.problem) ?? (d.dtype == .f32 ? "F32 inputs" : nil) {
+      if let why = CUDAExecutor.unsupportedReason(d.problem)
+        ?? (d.dtype == .f32 ? "F32 inputs" : nil)
+      {
         skipped.append("\(d.name) (\(why))")
         continue
       }
       for partitioner in PartitionerKind.allCases {
         for model in [DeviceModel.h100, try DeviceModel(name: "sm7", smCount: 7)] {
-          runs.append(try check(d.goldenCase, seed: d.seed, fixture: golden, partitioner, model, executor))
+          runs.append(
+            try check(d.goldenCase, seed: d.seed, fixture: golden, partitioner, model, executor))
           progress(runs.last)
         }
       }
@@ -73,14 +78,18 @@ struct CUDACheckCommand: ParsableCommand {
     for i in 0..<randomCases {
       let c = try rng.randomCase(index: i)
       let partitioner = PartitionerKind.allCases[i % 3]
-      let model = try DeviceModel(name: "sm\(smCounts[(i / 3) % smCounts.count])", smCount: smCounts[(i / 3) % smCounts.count])
+      let model = try DeviceModel(
+        name: "sm\(smCounts[(i / 3) % smCounts.count])", smCount: smCounts[(i / 3) % smCounts.count]
+      )
       runs.append(try check(c, seed: seed &+ UInt64(i), fixture: nil, partitioner, model, executor))
       progress(runs.last)
     }
 
     let table = Self.table(runs)
     print(table)
-    if !skipped.isEmpty { print("fixtures the kernels do not cover: \(skipped.joined(separator: ", "))") }
+    if !skipped.isEmpty {
+      print("fixtures the kernels do not cover: \(skipped.joined(separator: ", "))")
+    }
     if let report {
       try (table + "\n").write(toFile: report, atomically: true, encoding: .utf8)
     }
@@ -94,7 +103,9 @@ struct CUDACheckCommand: ParsableCommand {
     Result { () throws(CUDAError) -> (CUDADevice, CUDAExecutor) in
       let device = try CUDADevice(driver: try CUDADriver())
       let compiler = KernelCompiler(nvrtc: try NVRTC())
-      return (device, try CUDAExecutor(device: device, image: try compiler.image(arch: device.arch)))
+      return (
+        device, try CUDAExecutor(device: device, image: try compiler.image(arch: device.arch))
+      )
     }
   }
 
@@ -160,13 +171,15 @@ struct CUDACheckCommand: ParsableCommand {
       let limit = verdict.outputThreshold ?? 0
       if missing > 0 { failures.append("\(missing) partial rows missing") }
       if !(err <= limit) {
-        failures.append("partial max |Δ| \(String(format: "%.2e", err)) > \(String(format: "%.2e", limit))")
+        failures.append(
+          "partial max |Δ| \(String(format: "%.2e", err)) > \(String(format: "%.2e", limit))")
       }
     }
     return Run(
       name: c.name, dtype: c.dtype.rawValue, headDim: c.problem.headDim, partitioner: kind.rawValue,
       sms: model.smCount, grid: schedule.ctas.count,
-      splits: Schedule.pieces(outputs: schedule.outputs.count, ctas: schedule.ctas).map(\.count).max() ?? 0,
+      splits: Schedule.pieces(outputs: schedule.outputs.count, ctas: schedule.ctas).map(\.count)
+        .max() ?? 0,
       maxError: verdict.output.maxAbs, threshold: verdict.outputThreshold ?? 0,
       partialError: partialError, bitwise: bitwise, failures: failures)
   }
@@ -268,7 +281,8 @@ struct CaseRandom {
       (hq, hkv) = ([4, 8, 16, 32][next(4)], 1)  // MQA
     }
     let d = next(2) == 0 ? 64 : 128
-    let mask: AttentionMask = next(5) == 0 ? .slidingWindow(left: 100 + next(400), right: 0) : .causal()
+    let mask: AttentionMask =
+      next(5) == 0 ? .slidingWindow(left: 100 + next(400), right: 0) : .causal()
     let problem = try AttentionProblem(
       requests: lengths.map { RequestShape(queryLength: 1, kvLength: $0) }, queryHeads: hq,
       kvHeads: hkv, headDim: d, mask: mask)

@@ -5,7 +5,8 @@ import LeanAttentionCUDA
 struct CUDACompileCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "cuda-compile",
-    abstract: "Compile every CUDA kernel with NVRTC (no GPU needed); print registers, shared memory, spills.",
+    abstract:
+      "Compile every CUDA kernel with NVRTC (no GPU needed); print registers, shared memory, spills.",
     discussion: "NVRTC is searched as LibrarySearch documents; LEANATTN_NVRTC names it explicitly.")
 
   @Option(help: "Comma-separated architectures.") var arch = "sm_80,sm_90"

@@ -111,7 +111,8 @@ struct Demo: ParsableCommand {
     let partials = run.splitMajorPartials()
     let goldenPartials = try golden.file.doubles(GoldenFormat.Tensor.partialOutput)
     let pe = ErrorSummary(partials.output.storage.map(Double.init), against: goldenPartials)
-    print(String(format: "   lean partial O (Float32) vs golden partials: max |Δ| = %.2e", pe.maxAbs))
+    print(
+      String(format: "   lean partial O (Float32) vs golden partials: max |Δ| = %.2e", pe.maxAbs))
     if !verdict.passed { throw ExitCode.failure }
   }
 }

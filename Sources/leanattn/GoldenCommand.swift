@@ -22,7 +22,9 @@ struct GoldenCommand: ParsableCommand {
 
   func validate() throws {
     let modes = [caseName != nil, all, corpus].filter { $0 }.count
-    guard modes == 1 else { throw ValidationError("give exactly one of --case NAME, --all, --corpus") }
+    guard modes == 1 else {
+      throw ValidationError("give exactly one of --case NAME, --all, --corpus")
+    }
     if let dtype, CaseDType(name: dtype) == nil {
       throw ValidationError("--dtype \(dtype): allowed f16, bf16, f32")
     }

@@ -12,9 +12,11 @@ struct PhiloxTests {
   // Random123's known-answer vectors for philox4x32_10 (kat_vectors).
   @Test func random123KnownAnswers() {
     let zero = Philox4x32(key: (0, 0)).block((0, 0, 0, 0))
-    #expect([zero.0, zero.1, zero.2, zero.3] == [0x6627_e8d5, 0xe169_c58d, 0xbc57_ac4c, 0x9b00_dbd8])
+    #expect(
+      [zero.0, zero.1, zero.2, zero.3] == [0x6627_e8d5, 0xe169_c58d, 0xbc57_ac4c, 0x9b00_dbd8])
     let ones = Philox4x32(key: (.max, .max)).block((.max, .max, .max, .max))
-    #expect([ones.0, ones.1, ones.2, ones.3] == [0x408f_276d, 0x41c8_3b0e, 0xa20b_c7c6, 0x6d54_51fd])
+    #expect(
+      [ones.0, ones.1, ones.2, ones.3] == [0x408f_276d, 0x41c8_3b0e, 0xa20b_c7c6, 0x6d54_51fd])
     let pi = Philox4x32(key: (0xa409_3822, 0x299f_31d0)).block(
       (0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344))
     #expect([pi.0, pi.1, pi.2, pi.3] == [0xd16c_fe09, 0x94fd_cceb, 0x5001_e420, 0x2412_6ea1])
@@ -51,7 +53,8 @@ struct GoldenTests {
   /// Each fixture's stored O and LSE agree with the test's own naive Float64 loop.
   @Test func fixturesMatchNaiveAttention() throws {
     for c in try CaseCatalog.all() where c.inCorpus {
-      let g = try GoldenFile(contentsOf: fixturesFolder.appendingPathComponent("\(c.name).safetensors").path)
+      let g = try GoldenFile(
+        contentsOf: fixturesFolder.appendingPathComponent("\(c.name).safetensors").path)
       #expect(g.description.name == c.name)
       #expect(g.problem == c.problem)
       let inputs = try g.inputs(as: Double.self)
@@ -73,12 +76,15 @@ struct GoldenTests {
   /// The stored inputs are the seeded inputs of the case, rounded to its dtype.
   @Test func storedInputsAreTheSeededInputs() throws {
     let c = try CaseCatalog.named("paged-kv")
-    let g = try GoldenFile(contentsOf: fixturesFolder.appendingPathComponent("paged-kv.safetensors").path)
+    let g = try GoldenFile(
+      contentsOf: fixturesFolder.appendingPathComponent("paged-kv.safetensors").path)
     let stored = try g.inputs(as: Float16.self)
-    let seeded = try SeededInputs.paged(c.problem, seed: CaseCatalog.defaultSeed, pageSize: 16, as: Float16.self)
+    let seeded = try SeededInputs.paged(
+      c.problem, seed: CaseCatalog.defaultSeed, pageSize: 16, as: Float16.self)
     #expect(stored.queries.storage == seeded.queries.storage)
     #expect(stored.keyValueStorage.keys == seeded.keyValueStorage.keys)
-    guard case .paged(_, _, let a) = stored.keyValues, case .paged(_, _, let b) = seeded.keyValues else {
+    guard case .paged(_, _, let a) = stored.keyValues, case .paged(_, _, let b) = seeded.keyValues
+    else {
       Issue.record("paged layout expected")
       return
     }
@@ -88,7 +94,8 @@ struct GoldenTests {
   /// The partial states merge to O (by the test's own formula), and each
   /// partial is the attention over its piece's KV range alone.
   @Test func partialsAreTheSchedulesPieces() throws {
-    let g = try GoldenFile(contentsOf: fixturesFolder.appendingPathComponent("decode-gqa.safetensors").path)
+    let g = try GoldenFile(
+      contentsOf: fixturesFolder.appendingPathComponent("decode-gqa.safetensors").path)
     let p = g.problem
     let d = p.headDim
     let rows = p.totalQueryTokens * p.queryHeads
@@ -109,7 +116,8 @@ struct GoldenTests {
     #expect(maxAbsDifference(merged, gold) <= 1e-13)
 
     // Piece (output, split, cta, first block, end block) → naive attention on that range.
-    guard let pieces = g.partials?["pieces"]?.arrayValue, let blockN = g.partials?["block_n"]?.intValue,
+    guard let pieces = g.partials?["pieces"]?.arrayValue,
+      let blockN = g.partials?["block_n"]?.intValue,
       let outputs = g.partials?["outputs"]?.arrayValue
     else {
       Issue.record("partials metadata missing")
@@ -165,7 +173,8 @@ struct GoldenTests {
   }
 
   @Test func corruptedTensorFailsChecksum() throws {
-    var bytes = Array(try Data(contentsOf: fixturesFolder.appendingPathComponent("soft-cap.safetensors")))
+    var bytes = Array(
+      try Data(contentsOf: fixturesFolder.appendingPathComponent("soft-cap.safetensors")))
     bytes[bytes.count - 3] ^= 1  // a byte of the last tensor
     let f = try SafeTensorsFile(bytes: Data(bytes))
     do {
@@ -202,7 +211,8 @@ struct CompareTests {
   }
 
   @Test func emulatedCandidatesPassAndPlantedErrorsFail() throws {
-    for name in ["decode-gqa", "soft-cap", "sliding-window", "extreme-scores", "fully-masked-rows"] {
+    for name in ["decode-gqa", "soft-cap", "sliding-window", "extreme-scores", "fully-masked-rows"]
+    {
       let g = try golden(name)
       for dtype in [DType.f16, .bf16, .f32] {
         let em = PrecisionEmulation.compute(try g.inputs(as: Float.self), dtype: dtype)
@@ -223,7 +233,8 @@ struct CompareTests {
   @Test func goldenFloat32CopyPassesAtFloat32() throws {
     let g = try golden("prefill-causal")
     let o = try g.file.doubles("o_f32")
-    let c = try Comparison.judge(golden: g, output: o, dtype: .f32, logSumExp: try g.file.doubles("lse_f32"))
+    let c = try Comparison.judge(
+      golden: g, output: o, dtype: .f32, logSumExp: try g.file.doubles("lse_f32"))
     #expect(c.passed, "\(c.failures)")
     // The emulated error is a real Float32 error, not zero, and far below F16's.
     #expect((c.emulatedOutputError ?? 0) > 0 && (c.emulatedOutputError ?? 1) < 1e-5)
@@ -259,8 +270,14 @@ struct CompareTests {
     let g = try golden("decode-mqa")
     var o = try g.output()
     o[0] += 1e-3
-    #expect(try Comparison.judge(golden: g, output: o, dtype: .f32, logSumExp: nil, policy: .explicit(atol: 2e-3, rtol: 0)).passed)
-    #expect(!(try Comparison.judge(golden: g, output: o, dtype: .f32, logSumExp: nil, policy: .explicit(atol: 5e-4, rtol: 0)).passed))
+    #expect(
+      try Comparison.judge(
+        golden: g, output: o, dtype: .f32, logSumExp: nil, policy: .explicit(atol: 2e-3, rtol: 0)
+      ).passed)
+    #expect(
+      !(try Comparison.judge(
+        golden: g, output: o, dtype: .f32, logSumExp: nil, policy: .explicit(atol: 5e-4, rtol: 0)
+      ).passed))
   }
 
   @Test func wrongShapeIsAnError() throws {

@@ -123,7 +123,8 @@ public final class CUDAExecutor {
     let pieceCounts = try DeviceBuffer(driver, upload.pieceCounts)
     let partialO = try DeviceBuffer(driver, bytes: upload.maxSplits * rows * d * 4)
     let partialL = try DeviceBuffer(driver, bytes: upload.maxSplits * rows * 4)
-    let flags = try DeviceBuffer(driver, bytes: max(1, schedule.outputs.count * upload.maxSplits) * 4)
+    let flags = try DeviceBuffer(
+      driver, bytes: max(1, schedule.outputs.count * upload.maxSplits) * 4)
     let o = try DeviceBuffer(driver, bytes: rows * d * 2)
     let lse = try DeviceBuffer(driver, bytes: rows * 4)
     let negativeInfinity = (-Float.infinity).bitPattern

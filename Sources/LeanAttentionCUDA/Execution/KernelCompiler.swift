@@ -70,7 +70,8 @@ public struct KernelCompiler {
     let source = Self.source
     var hasher = SHA256()
     hasher.update(Array(source.utf8))
-    hasher.update(Array("\0\(arch)\0\(nvrtc.version.major).\(nvrtc.version.minor)\0\(Self.options)".utf8))
+    hasher.update(
+      Array("\0\(arch)\0\(nvrtc.version.major).\(nvrtc.version.minor)\0\(Self.options)".utf8))
     let key = hasher.hexDigest
     let cubinPath = cacheFolder.map { "\($0)/\(key).cubin" }
     let logPath = cacheFolder.map { "\($0)/\(key).log" }

@@ -63,7 +63,8 @@ public struct ScheduleUpload: Hashable, Sendable {
   public var ctas: [[Segment]] {
     (0..<grid).map { c in
       (Int(ctaOffsets[c])..<Int(ctaOffsets[c + 1])).map { s in
-        Segment(output: Int(segments[4 * s]), blocks: Int(segments[4 * s + 1])..<Int(segments[4 * s + 2]))
+        Segment(
+          output: Int(segments[4 * s]), blocks: Int(segments[4 * s + 1])..<Int(segments[4 * s + 2]))
       }
     }
   }

@@ -11,23 +11,28 @@ public final class CUDADriver {
   typealias Name = @convention(c) (UnsafeMutablePointer<CChar>, Int32, Int32) -> Int32
   typealias Retain = @convention(c) (UnsafeMutablePointer<OpaquePointer?>, Int32) -> Int32
   typealias SetCurrent = @convention(c) (OpaquePointer?) -> Int32
-  typealias LoadData = @convention(c) (UnsafeMutablePointer<OpaquePointer?>, UnsafeRawPointer) -> Int32
+  typealias LoadData =
+    @convention(c) (UnsafeMutablePointer<OpaquePointer?>, UnsafeRawPointer) -> Int32
   typealias Unload = @convention(c) (OpaquePointer?) -> Int32
-  typealias GetFunction = @convention(c) (
-    UnsafeMutablePointer<OpaquePointer?>, OpaquePointer?, UnsafePointer<CChar>
-  ) -> Int32
+  typealias GetFunction =
+    @convention(c) (
+      UnsafeMutablePointer<OpaquePointer?>, OpaquePointer?, UnsafePointer<CChar>
+    ) -> Int32
   typealias Alloc = @convention(c) (UnsafeMutablePointer<UInt64>, Int) -> Int32
   typealias Free = @convention(c) (UInt64) -> Int32
   typealias CopyIn = @convention(c) (UInt64, UnsafeRawPointer, Int) -> Int32
   typealias CopyOut = @convention(c) (UnsafeMutableRawPointer, UInt64, Int) -> Int32
   typealias Memset32 = @convention(c) (UInt64, UInt32, Int) -> Int32
-  typealias Launch = @convention(c) (
-    OpaquePointer?, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, OpaquePointer?,
-    UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?
-  ) -> Int32
+  typealias Launch =
+    @convention(c) (
+      OpaquePointer?, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, OpaquePointer?,
+      UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+      UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+    ) -> Int32
   typealias Synchronize = @convention(c) () -> Int32
   typealias ErrorName = @convention(c) (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>) -> Int32
-  typealias Occupancy = @convention(c) (UnsafeMutablePointer<Int32>, OpaquePointer?, Int32, Int) -> Int32
+  typealias Occupancy =
+    @convention(c) (UnsafeMutablePointer<Int32>, OpaquePointer?, Int32, Int) -> Int32
 
   let library: DynamicLibrary
   let cuInit: Init

@@ -24,7 +24,8 @@ extension CUDAError {
     switch self {
     case .driverNotFound, .noDevice: return true
     case .driver(let call, _, let name):
-      return call == "cuInit" && (name == "CUDA_ERROR_NO_DEVICE" || name == "CUDA_ERROR_INSUFFICIENT_DRIVER")
+      return call == "cuInit"
+        && (name == "CUDA_ERROR_NO_DEVICE" || name == "CUDA_ERROR_INSUFFICIENT_DRIVER")
     default: return false
     }
   }

@@ -35,7 +35,9 @@ public enum LibrarySearch {
       for site in glob("\(prefix)/lib/python3*/site-packages") {
         out += sortedDescending(glob("\(site)/nvidia/cu*/lib/libnvrtc.so*"))
           .filter { !$0.contains("builtins") }
-        out += glob("\(site)/nvidia/cuda_nvrtc/lib/libnvrtc.so*").filter { !$0.contains("builtins") }
+        out += glob("\(site)/nvidia/cuda_nvrtc/lib/libnvrtc.so*").filter {
+          !$0.contains("builtins")
+        }
       }
     }
     var seen = Set<String>()

@@ -1,11 +1,14 @@
 /// NVRTC, loaded at run time from the first place ``LibrarySearch/nvrtcCandidates(environment:currentDirectory:)`` names that opens.
 public final class NVRTC {
-  typealias Version = @convention(c) (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>) -> Int32
-  typealias Create = @convention(c) (
-    UnsafeMutablePointer<OpaquePointer?>, UnsafePointer<CChar>, UnsafePointer<CChar>?, Int32,
-    UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<UnsafePointer<CChar>?>?
-  ) -> Int32
-  typealias Compile = @convention(c) (OpaquePointer?, Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> Int32
+  typealias Version =
+    @convention(c) (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>) -> Int32
+  typealias Create =
+    @convention(c) (
+      UnsafeMutablePointer<OpaquePointer?>, UnsafePointer<CChar>, UnsafePointer<CChar>?, Int32,
+      UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<UnsafePointer<CChar>?>?
+    ) -> Int32
+  typealias Compile =
+    @convention(c) (OpaquePointer?, Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> Int32
   typealias Size = @convention(c) (OpaquePointer?, UnsafeMutablePointer<Int>) -> Int32
   typealias Bytes = @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>) -> Int32
   typealias Destroy = @convention(c) (UnsafeMutablePointer<OpaquePointer?>) -> Int32
@@ -57,7 +60,8 @@ public final class NVRTC {
 
   func check(_ result: Int32, _ call: String) throws(CUDAError) {
     guard result != 0 else { return }
-    throw .nvrtc(call: call, code: result, message: errorString(result).map { String(cString: $0) } ?? "?")
+    throw .nvrtc(
+      call: call, code: result, message: errorString(result).map { String(cString: $0) } ?? "?")
   }
 
   /// Compiles CUDA C `source` to a CUBIN for `arch` (`sm_90`); returns the image and the log.
@@ -79,7 +83,8 @@ public final class NVRTC {
     try check(logSize(program, &n), "nvrtcGetProgramLogSize")
     var text = [CChar](repeating: 0, count: max(n, 1))
     try check(log(program, &text), "nvrtcGetProgramLog")
-    let logText = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let logText = String(
+      decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     guard result == 0 else { throw .compilation(arch: arch, log: logText) }
     try check(cubinSize(program, &n), "nvrtcGetCUBINSize")
     var image = [CChar](repeating: 0, count: n)

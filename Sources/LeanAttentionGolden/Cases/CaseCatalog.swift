@@ -74,7 +74,10 @@ public enum CaseCatalog {
         summary:
           "Sliding window (left 40, right 8; FlashAttention's window_size) on a square and a rectangular request, where windows are clipped at both ends.",
         problem: try problem(
-          [RequestShape(queryLength: 256, kvLength: 256), RequestShape(queryLength: 64, kvLength: 300)],
+          [
+            RequestShape(queryLength: 256, kvLength: 256),
+            RequestShape(queryLength: 64, kvLength: 300),
+          ],
           2, 2, 64, mask: .slidingWindow(left: 40, right: 8)),
         dtype: .bf16),
       GoldenCase(
@@ -104,7 +107,9 @@ public enum CaseCatalog {
         summary:
           "Zero-length requests among normal ones: (0, 5), (3, 0), (0, 0), (2, 7), (1, 1). A request with no keys gives O = 0, LSE = −∞.",
         problem: try problem(
-          [(0, 5), (3, 0), (0, 0), (2, 7), (1, 1)].map { RequestShape(queryLength: $0, kvLength: $1) },
+          [(0, 5), (3, 0), (0, 0), (2, 7), (1, 1)].map {
+            RequestShape(queryLength: $0, kvLength: $1)
+          },
           2, 1, 64, mask: .none),
         dtype: .f16),
       GoldenCase(

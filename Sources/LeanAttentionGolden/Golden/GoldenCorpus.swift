@@ -42,7 +42,8 @@ public enum GoldenCorpus {
     for (i, f) in files.enumerated() {
       let sha = f.bytes.withUnsafeBytes { SHA256.hex($0) }
       let entry = JSONValue.object([
-        ("case", .string(f.caseName)), ("file", .string(f.fileName)), ("bytes", .int(f.bytes.count)),
+        ("case", .string(f.caseName)), ("file", .string(f.fileName)),
+        ("bytes", .int(f.bytes.count)),
         ("sha256", .string(sha)),
       ])
       lines.append(" " + entry.serialized + (i + 1 < files.count ? "," : ""))

@@ -22,7 +22,9 @@ public struct GoldenFile: Sendable {
   public init(contentsOf path: String) throws(GoldenError) {
     do { try self.init(try SafeTensorsFile(contentsOf: path)) } catch let e as GoldenError {
       throw e
-    } catch let e as SafeTensorsError { throw .file(e) } catch { throw .invalidMetadata("\(error)") }
+    } catch let e as SafeTensorsError { throw .file(e) } catch {
+      throw .invalidMetadata("\(error)")
+    }
   }
 
   /// Verifies an already-read file.
@@ -98,7 +100,8 @@ public struct GoldenFile: Sendable {
   /// `O` in Float64, `[totalQ, Hq, D]`.
   public func output() throws(GoldenError) -> [Double] {
     let p = problem
-    return try doubles(GoldenFormat.Tensor.output, shape: [p.totalQueryTokens, p.queryHeads, p.headDim])
+    return try doubles(
+      GoldenFormat.Tensor.output, shape: [p.totalQueryTokens, p.queryHeads, p.headDim])
   }
 
   /// Natural-log `LSE` in Float64, `[totalQ, Hq]`.
@@ -141,7 +144,8 @@ public struct GoldenFile: Sendable {
         Array(table[(b * width)..<((b + 1) * width)].prefix { $0 >= 0 })
       }
       layout = .paged(
-        keys: try tensor(T.keyCache, shape), values: try tensor(T.valueCache, shape), pageTable: rows)
+        keys: try tensor(T.keyCache, shape), values: try tensor(T.valueCache, shape),
+        pageTable: rows)
     }
     do { return try AttentionInputs(problem: p, queries: q, keyValues: layout) } catch {
       throw .attention(error)
