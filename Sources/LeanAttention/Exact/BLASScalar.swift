@@ -24,6 +24,21 @@ public protocol BLASScalar: Real & BinaryFloatingPoint & StorageScalar {
   /// Float uses ``VectorExp`` (≤ 2 ulp); Double uses libm's `exp` (< 1 ulp).
   static func expSubtracting(_ shift: Self, _ buffer: UnsafeMutablePointer<Self>, count: Int)
     -> Self
+
+  /// The largest non-NaN element of `buffer[0..<count]`, or −∞ when there is none.
+  ///
+  /// NaNs are skipped here on purpose: the caller's `exp(s − max)` turns them
+  /// into a NaN output for their row.
+  static func maximum(_ buffer: UnsafePointer<Self>, count: Int) -> Self
+}
+
+extension BLASScalar {
+  @inlinable
+  public static func maximum(_ buffer: UnsafePointer<Self>, count: Int) -> Self {
+    var m = -Self.infinity
+    for i in 0..<count where buffer[i] > m { m = buffer[i] }
+    return m
+  }
 }
 
 extension Float: BLASScalar {
@@ -56,6 +71,10 @@ extension Float {
     _ shift: Float, _ buffer: UnsafeMutablePointer<Float>, count: Int
   ) -> Float {
     VectorExp.expSubtracting(shift, buffer, count: count)
+  }
+
+  public static func maximum(_ buffer: UnsafePointer<Float>, count: Int) -> Float {
+    VectorExp.maximum(buffer, count: count)
   }
 }
 

@@ -90,8 +90,7 @@ struct RowBlockAttention<Scalar: BLASScalar> {
         if let cap {
           for c in a..<b { row[c] = cap * Scalar.tanh(row[c] / cap) }
         }
-        var m = -Scalar.infinity
-        for c in a..<b where row[c] > m { m = row[c] }
+        let m = Scalar.maximum(row + a, count: b - a)
         if a > 0 { row.update(repeating: 0, count: a) }
         if b < n { (row + b).update(repeating: 0, count: n - b) }
         let l = Scalar.expSubtracting(m, row + a, count: b - a)
@@ -109,7 +108,7 @@ struct RowBlockAttention<Scalar: BLASScalar> {
         o.update(repeating: 0, count: d)
         logSumExp[r] = -.infinity
       } else {
-        for e in 0..<d { o[e] = o[e] / l }
+        for e in 0..<d { o[e] /= l }
         logSumExp[r] = rowMax[r] + Scalar.log(l)
       }
     }

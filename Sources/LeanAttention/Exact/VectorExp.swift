@@ -42,6 +42,29 @@ enum VectorExp {
     return sum
   }
 
+  /// The largest non-NaN element, eight lanes at a time (−∞ when there is none).
+  ///
+  /// A lane takes `x` only where `x > lane`, which is false for NaN, so NaNs
+  /// are skipped exactly as the scalar loop skips them.
+  ///
+  /// - Complexity: O(count).
+  static func maximum(_ buffer: UnsafePointer<Float>, count: Int) -> Float {
+    var lanes = SIMD8<Float>(repeating: -.infinity)
+    var i = 0
+    while i + 8 <= count {
+      let x = UnsafeRawPointer(buffer + i).loadUnaligned(as: SIMD8<Float>.self)
+      lanes.replace(with: x, where: x .> lanes)
+      i += 8
+    }
+    var m = -Float.infinity
+    for l in 0..<8 where lanes[l] > m { m = lanes[l] }
+    while i < count {
+      if buffer[i] > m { m = buffer[i] }
+      i += 1
+    }
+    return m
+  }
+
   @inline(__always)
   static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let log2e: Float = 1.442_695_040_888_963_4
