@@ -26,10 +26,8 @@ struct Demo: ParsableCommand {
     // Inputs are Float32; the Float64 run reads the same values widened (untimed).
     let inputs = SeededInputs.contiguous(problem, seed: seed, as: Float.self)
     let wide = inputs.converted(to: Double.self)
-    var exact64: AttentionOutput<Double>!
-    var exact32: AttentionOutput<Float>!
-    let t64 = Stopwatch.time { exact64 = ExactAttention.compute(wide, in: Double.self) }
-    let t32 = Stopwatch.time { exact32 = ExactAttention.compute(inputs, in: Float.self) }
+    let (exact64, t64) = Stopwatch.measure { ExactAttention.compute(wide, in: Double.self) }
+    let (exact32, t32) = Stopwatch.measure { ExactAttention.compute(inputs, in: Float.self) }
     let err = ErrorSummary(exact32.output.storage.map(Double.init), against: exact64.output.storage)
     let lseErr = ErrorSummary(
       exact32.logSumExp.storage.map(Double.init), against: exact64.logSumExp.storage)

@@ -9,6 +9,13 @@ enum Stopwatch {
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
   }
 
+  /// `body`'s result and the seconds it took.
+  static func measure<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let value = try body()
+    return (value, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+  }
+
   /// The median of `runs` timings of `body` after `warmup` untimed calls.
   static func median(runs: Int, warmup: Int = 1, _ body: () throws -> Void) rethrows -> Double {
     for _ in 0..<warmup { try body() }

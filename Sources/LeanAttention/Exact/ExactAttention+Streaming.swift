@@ -93,8 +93,7 @@ extension ExactAttention {
                   return
                 }
                 if let cap { for c in vis { sr[c] = cap * Scalar.tanh(sr[c] / cap) } }
-                var mx = -Scalar.infinity
-                for c in vis where sr[c] > mx { mx = sr[c] }
+                let mx = Scalar.maximum(sr + vis.lowerBound, count: vis.count)
                 if vis.lowerBound > 0 { sr.update(repeating: 0, count: vis.lowerBound) }
                 if vis.upperBound < lk {
                   (sr + vis.upperBound).update(repeating: 0, count: lk - vis.upperBound)
@@ -127,11 +126,13 @@ extension ExactAttention {
                   logSumExp[dst] = -.infinity
                   continue
                 }
-                for e in 0..<d {
-                  var acc: Scalar = 0
-                  for c in 0..<chunks { acc += part[(c * rows + row) * d + e] }
-                  o[e] = acc / l[row]
+                // Chunk by chunk (contiguous reads), the same order of additions per element.
+                o.update(repeating: 0, count: d)
+                for c in 0..<chunks {
+                  let pc = part + (c * rows + row) * d
+                  for e in 0..<d { o[e] += pc[e] }
                 }
+                for e in 0..<d { o[e] /= l[row] }
                 logSumExp[dst] = m[row] + Scalar.log(l[row])
               }
             }
