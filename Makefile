@@ -10,7 +10,7 @@ CONFIG ?= release
 BIN := .build/$(CONFIG)/leanattn
 PY_PACKAGES := numpy safetensors ml_dtypes pytest nvidia-cuda-nvrtc nvidia-cuda-runtime
 
-.PHONY: demo test deps venv build fixtures bench-onnxruntime clean
+.PHONY: demo test deps venv build fixtures bench-onnxruntime bench-bandwidth clean
 
 demo: deps build
 	$(BIN) demo --out demo-out
@@ -48,6 +48,11 @@ bench-onnxruntime: deps build
 	[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install -q numpy onnx onnxruntime
 	$(PYTHON) Benchmarks/compare_onnxruntime.py --leanattn $(BIN)
+
+# The machine's read bandwidth, the reference for decode GB/s (x86-64 with AVX2).
+bench-bandwidth:
+	mkdir -p .build && $(CC) -O3 -march=native -pthread Benchmarks/read_bandwidth.c -o .build/read_bandwidth
+	.build/read_bandwidth
 
 clean:
 	rm -rf .build demo-out
