@@ -59,6 +59,15 @@ public struct SafeTensorsWriter: Sendable {
     size += bytes.count
   }
 
+  /// The tensors added so far, in file order.
+  public var entries: [TensorEntry] { pending.map(\.entry) }
+
+  /// Each added tensor's name and the SHA-256 of its bytes as hex, in file order
+  /// (what ``SafeTensorsFile/sha256(of:)`` reads back).
+  public var checksums: [(name: String, sha256: String)] {
+    pending.map { p in (p.entry.name, p.bytes.withUnsafeBytes { SHA256.hex($0) }) }
+  }
+
   /// The header JSON, unpadded.
   var header: JSONValue {
     var pairs: [(key: String, value: JSONValue)] = []

@@ -142,23 +142,20 @@ struct CUDACheckCommand: ParsableCommand {
       golden = try GoldenFile(try SafeTensorsFile(bytes: Data(writer.serialized())))
     }
     guard let golden else { throw CUDAError.unsupported("no golden file") }
-    let first: CUDAExecutor.Result
-    let second: CUDAExecutor.Result
-    switch c.dtype {
-    case .f16:
-      let x = try golden.inputs(as: Float16.self)
-      first = try executor.run(schedule, on: x)
-      second = try executor.run(schedule, on: x)
-    case .bf16:
-      let x = try golden.inputs(as: BFloat16.self)
-      first = try executor.run(schedule, on: x)
-      second = try executor.run(schedule, on: x)
-    case .f32:
-      throw CUDAError.unsupported("F32 inputs")
+    // Two launches of the same inputs, and the first one's O widened to Double.
+    func twice<E: CUDAElement>(_: E.Type) throws -> (
+      CUDAExecutor.Result, CUDAExecutor.Result, [Double]
+    ) {
+      let x = try golden.inputs(as: E.self)
+      let a = try executor.run(schedule, on: x)
+      return (a, try executor.run(schedule, on: x), a.outputBits.map { E(bits: $0).doubleValue })
     }
-    let output = first.outputBits.map {
-      c.dtype == .f16 ? Double(Float16(bitPattern: $0)) : Double(BFloat16(bitPattern: $0).float)
-    }
+    let (first, second, output) =
+      switch c.dtype {
+      case .f16: try twice(Float16.self)
+      case .bf16: try twice(BFloat16.self)
+      case .f32: throw CUDAError.unsupported("F32 inputs")
+      }
     let verdict = try Comparison.judge(
       golden: golden, output: output, dtype: c.dtype.dtype,
       logSumExp: first.logSumExp.map(Double.init))

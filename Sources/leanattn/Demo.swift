@@ -28,9 +28,11 @@ struct Demo: ParsableCommand {
     let wide = inputs.converted(to: Double.self)
     let (exact64, t64) = Stopwatch.measure { ExactAttention.compute(wide, in: Double.self) }
     let (exact32, t32) = Stopwatch.measure { ExactAttention.compute(inputs, in: Float.self) }
-    let err = ErrorSummary(exact32.output.storage.map(Double.init), against: exact64.output.storage)
-    let lseErr = ErrorSummary(
-      exact32.logSumExp.storage.map(Double.init), against: exact64.logSumExp.storage)
+    let err = ErrorStatistics(
+      candidate: exact32.output.storage.map(Double.init), reference: exact64.output.storage)
+    let lseErr = ErrorStatistics(
+      candidate: exact32.logSumExp.storage.map(Double.init),
+      reference: exact64.logSumExp.storage)
     print("")
     print("1. Exact attention on the CPU (OpenBLAS)")
     print(String(format: "   Float64: %8.2f ms", t64 * 1e3))
@@ -77,7 +79,8 @@ struct Demo: ParsableCommand {
     print("3. Every schedule executed on the CPU against exact attention (Float64)")
     for schedule in schedules {
       let run = try ScheduleExecutor.run(schedule, on: wide, in: Double.self)
-      let e = ErrorSummary(run.result.output.storage, against: exact64.output.storage)
+      let e = ErrorStatistics(
+        candidate: run.result.output.storage, reference: exact64.output.storage)
       let verdict = e.maxAbs <= 1e-12 ? "agrees" : "DISAGREES"
       print(
         "   " + schedule.partitioner.padding(toLength: 12, withPad: " ", startingAt: 0)
@@ -108,27 +111,10 @@ struct Demo: ParsableCommand {
     }
     let partials = run.splitMajorPartials()
     let goldenPartials = try golden.file.doubles(GoldenFormat.Tensor.partialOutput)
-    let pe = ErrorSummary(partials.output.storage.map(Double.init), against: goldenPartials)
+    let pe = ErrorStatistics(
+      candidate: partials.output.storage.map(Double.init), reference: goldenPartials)
     print(
       String(format: "   lean partial O (Float32) vs golden partials: max |Δ| = %.2e", pe.maxAbs))
     if !verdict.passed { throw ExitCode.failure }
-  }
-}
-
-/// Max and mean absolute difference between two equally long arrays.
-struct ErrorSummary {
-  var maxAbs = 0.0
-  var meanAbs = 0.0
-
-  init(_ a: [Double], against b: [Double]) {
-    var sum = 0.0
-    var n = 0
-    for (x, y) in zip(a, b) where !(x.isInfinite && x == y) {
-      let e = abs(x - y)
-      if !(e <= maxAbs) { maxAbs = e }
-      sum += e
-      n += 1
-    }
-    meanAbs = n == 0 ? 0 : sum / Double(n)
   }
 }

@@ -35,7 +35,7 @@ struct GoldenCommand: ParsableCommand {
 
   func run() throws {
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-    var bar = ProgressBar()
+    let bar = ProgressBar()
     if corpus {
       let (files, manifest) = try GoldenCorpus.build(seed: seed) { bar.show($0, $1, $2) }
       for f in files { try SafeTensorsWriter.writeAtomically(f.bytes, to: "\(out)/\(f.fileName)") }
@@ -67,9 +67,7 @@ struct GoldenCommand: ParsableCommand {
 
 /// A one-line progress bar on standard error.
 struct ProgressBar {
-  var drawn = false
-
-  mutating func show(_ done: Int, _ total: Int, _ label: String) {
+  func show(_ done: Int, _ total: Int, _ label: String) {
     let width = 30
     let filled = total == 0 ? width : width * done / total
     let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
@@ -77,7 +75,6 @@ struct ProgressBar {
       toLength: 80, withPad: " ", startingAt: 0)
     FileHandle.standardError.write(Data(line.utf8))
     if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
-    drawn = true
   }
 }
 

@@ -210,19 +210,31 @@ struct CompareTests {
     try GoldenFile(contentsOf: fixturesFolder.appendingPathComponent("\(name).safetensors").path)
   }
 
-  @Test func emulatedCandidatesPassAndPlantedErrorsFail() throws {
+  /// A correct kernel's output — the test's own naive Float64 result rounded
+  /// once to the candidate dtype — passes; the same with one element pushed
+  /// past the threshold fails, and is the reported worst element.
+  @Test func correctCandidatesPassAndPlantedErrorsFail() throws {
+    func rounded(_ x: Double, _ dtype: DType) -> Double {
+      switch dtype {
+      case .f16: return Double(Float16(x))
+      case .bf16: return BFloat16(x).doubleValue
+      default: return Double(Float(x))
+      }
+    }
     for name in ["decode-gqa", "soft-cap", "sliding-window", "extreme-scores", "fully-masked-rows"]
     {
       let g = try golden(name)
+      let (o, lse) = NaiveAttention.compute(try g.inputs(as: Double.self))
       for dtype in [DType.f16, .bf16, .f32] {
-        let em = PrecisionEmulation.compute(try g.inputs(as: Float.self), dtype: dtype)
+        let candidate = o.map { rounded($0, dtype) }
+        let lse32 = lse.map { Double(Float($0)) }
         let pass = try Comparison.judge(
-          golden: g, output: em.output, dtype: dtype, logSumExp: em.logSumExp)
+          golden: g, output: candidate, dtype: dtype, logSumExp: lse32)
         #expect(pass.passed, "\(name) \(dtype): \(pass.failures)")
-        var bad = em.output
+        var bad = candidate
         let threshold = try #require(pass.outputThreshold)
-        let i = em.logSumExp.firstIndex { $0.isFinite }.map { $0 * g.problem.headDim + 1 } ?? 0
-        bad[i] += 1.5 * threshold
+        let i = lse.firstIndex { $0.isFinite }.map { $0 * g.problem.headDim + 1 } ?? 0
+        bad[i] = o[i] + 1.5 * threshold
         let fail = try Comparison.judge(golden: g, output: bad, dtype: dtype, logSumExp: nil)
         #expect(!fail.passed, "\(name) \(dtype)")
         #expect(fail.output.worstIndex == i)

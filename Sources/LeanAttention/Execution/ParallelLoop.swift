@@ -6,15 +6,17 @@ import Synchronization
 ///
 /// Items are handed out dynamically, but every item is computed the same way
 /// whichever worker takes it, so results never depend on thread timing.
-enum ParallelLoop {
+package enum ParallelLoop {
   /// The number of workers: the active processor count.
-  static var defaultWorkers: Int { Swift.max(1, ProcessInfo.processInfo.activeProcessorCount) }
+  package static var defaultWorkers: Int {
+    Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+  }
 
   /// Calls `body(&state, item)` once for every item in `0..<count`.
   ///
   /// - Parameters:
   ///   - makeState: creates one worker's reusable state (scratch buffers).
-  static func run<State>(
+  package static func run<State>(
     count: Int, workers: Int = defaultWorkers,
     makeState: @escaping () -> State,
     body: @escaping (inout State, Int) -> Void
@@ -48,7 +50,7 @@ final class ItemCounter: Sendable {
 
 /// A value (closures, pointers to disjoint output ranges) handed to worker
 /// threads whose safety the caller has checked.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-  let value: Value
-  init(_ value: Value) { self.value = value }
+package struct UncheckedSendable<Value>: @unchecked Sendable {
+  package let value: Value
+  package init(_ value: Value) { self.value = value }
 }

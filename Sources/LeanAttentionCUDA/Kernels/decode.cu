@@ -77,6 +77,34 @@ __device__ __forceinline__ long long kv_row(const Problem& p, int b, int j, int 
   return (token * p.hkv + g) * d;
 }
 
+// One warp merges splits 0..pieces-1 of `row` (normalized o, natural LSE at
+// [split, row]) with the rescaling operator, in split order, and writes O and
+// LSE. Loads bypass L1 (ld.global.cg): in lean mode the partials were written
+// by other CTAs of the same launch.
+template <class T, int D>
+__device__ void merge_row(
+    int row, int pieces, int total_rows, const float* partial_o, const float* partial_lse,
+    u16* o, float* lse) {
+  constexpr int PER = D / 32;
+  const int lane = threadIdx.x & 31;
+  float mx = -LA_INF;
+  for (int k = 0; k < pieces; ++k) mx = fmaxf(mx, __ldcg(partial_lse + (long long)k * total_rows + row));
+  float acc[PER];
+  for (int i = 0; i < PER; ++i) acc[i] = 0.f;
+  float w_sum = 0.f;
+  for (int k = 0; k < pieces; ++k) {
+    const long long at = (long long)k * total_rows + row;
+    const float lk = __ldcg(partial_lse + at);
+    if (lk == -LA_INF) continue;
+    const float w = expf(lk - mx);
+    w_sum += w;
+    for (int i = 0; i < PER; ++i) acc[i] = fmaf(w, __ldcg(partial_o + at * D + lane * PER + i), acc[i]);
+  }
+  const float inv = w_sum > 0.f ? 1.f / w_sum : 0.f;
+  for (int i = 0; i < PER; ++i) o[(long long)row * D + lane * PER + i] = T::store(acc[i] * inv);
+  if (lane == 0) lse[row] = w_sum > 0.f ? mx + logf(w_sum) : -LA_INF;
+}
+
 template <class T, int D>
 __device__ void segments(
     Problem p, const int* cta_offsets, const int* segs, const int* outputs,
@@ -143,25 +171,8 @@ __device__ void segments(
       __threadfence();
     }
     __syncthreads();
-    for (int r = warp; r < group; r += warps) {
-      const int row = row_base + r;
-      float mx = -LA_INF;
-      for (int k = 0; k < pieces; ++k) mx = fmaxf(mx, __ldcg(partial_lse + (long long)k * total_rows + row));
-      float acc[PER];
-      for (int i = 0; i < PER; ++i) acc[i] = 0.f;
-      float w_sum = 0.f;
-      for (int k = 0; k < pieces; ++k) {
-        const long long at = (long long)k * total_rows + row;
-        const float lk = __ldcg(partial_lse + at);
-        if (lk == -LA_INF) continue;
-        const float w = expf(lk - mx);
-        w_sum += w;
-        for (int i = 0; i < PER; ++i) acc[i] = fmaf(w, __ldcg(partial_o + at * D + lane * PER + i), acc[i]);
-      }
-      const float inv = w_sum > 0.f ? 1.f / w_sum : 0.f;
-      for (int i = 0; i < PER; ++i) o[(long long)row * D + lane * PER + i] = T::store(acc[i] * inv);
-      if (lane == 0) lse[row] = w_sum > 0.f ? mx + logf(w_sum) : -LA_INF;
-    }
+    for (int r = warp; r < group; r += warps)
+      merge_row<T, D>(row_base + r, pieces, total_rows, partial_o, partial_lse, o, lse);
   }
 }
 
@@ -169,28 +180,11 @@ template <class T, int D>
 __device__ void combine(
     const int* row_output, const int* piece_counts, int total_rows, const float* partial_o,
     const float* partial_lse, u16* o, float* lse) {
-  constexpr int PER = D / 32;
-  const int lane = threadIdx.x & 31;
   const int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
   if (row >= total_rows) return;
   const int out = row_output[row];
   if (out < 0) return;  // no work: O stays 0, LSE stays -inf
-  const int pieces = piece_counts[out];
-  float mx = -LA_INF;
-  for (int k = 0; k < pieces; ++k) mx = fmaxf(mx, partial_lse[(long long)k * total_rows + row]);
-  float acc[PER];
-  for (int i = 0; i < PER; ++i) acc[i] = 0.f;
-  float w_sum = 0.f;
-  for (int k = 0; k < pieces; ++k) {
-    const long long at = (long long)k * total_rows + row;
-    if (partial_lse[at] == -LA_INF) continue;
-    const float w = expf(partial_lse[at] - mx);
-    w_sum += w;
-    for (int i = 0; i < PER; ++i) acc[i] = fmaf(w, partial_o[at * D + lane * PER + i], acc[i]);
-  }
-  const float inv = w_sum > 0.f ? 1.f / w_sum : 0.f;
-  for (int i = 0; i < PER; ++i) o[(long long)row * D + lane * PER + i] = T::store(acc[i] * inv);
-  if (lane == 0) lse[row] = w_sum > 0.f ? mx + logf(w_sum) : -LA_INF;
+  merge_row<T, D>(row, piece_counts[out], total_rows, partial_o, partial_lse, o, lse);
 }
 
 #define LA_INSTANTIATE(NAME, T, D)                                                              \

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Where the CUDA path looks for its libraries, in order.
 public enum LibrarySearch {
   /// The driver API library: only the loader path, since the driver is
@@ -46,44 +50,15 @@ public enum LibrarySearch {
 
   static func sortedDescending(_ paths: [String]) -> [String] { paths.sorted(by: >) }
 
-  /// Paths matching a pattern whose `*` wildcards stand for one path component each.
+  /// Existing paths matching a shell pattern, sorted (POSIX `glob(3)`).
   static func glob(_ pattern: String) -> [String] {
-    var results = [""]
-    let parts = pattern.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-    for (i, part) in parts.enumerated() {
-      if i == 0 && part.isEmpty {
-        results = ["/"]
-        continue
-      }
-      var next: [String] = []
-      for base in results {
-        let dir = base.isEmpty ? "." : base
-        let join = base.hasSuffix("/") || base.isEmpty ? base : base + "/"
-        if part.contains("*") {
-          let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-          for n in names where matches(n, part) { next.append(join + n) }
-        } else {
-          let candidate = join + part
-          if i == parts.count - 1 ? FileManager.default.fileExists(atPath: candidate) : true {
-            next.append(candidate)
-          }
-        }
-      }
-      results = next
-    }
-    return results.filter { FileManager.default.fileExists(atPath: $0) }
-  }
-
-  /// Whether `name` matches `pattern`, where `*` matches any run of characters.
-  static func matches(_ name: String, _ pattern: String) -> Bool {
-    let pieces = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
-    guard name.hasPrefix(pieces[0]) else { return false }
-    var rest = name.dropFirst(pieces[0].count)
-    for (i, piece) in pieces.enumerated().dropFirst() {
-      if i == pieces.count - 1 { return piece.isEmpty || rest.hasSuffix(piece) }
-      guard let r = rest.range(of: piece) else { return false }
-      rest = rest[r.upperBound...]
-    }
-    return rest.isEmpty
+    #if canImport(Glibc)
+      var g = glob_t()
+      defer { globfree(&g) }
+      guard Glibc.glob(pattern, 0, nil, &g) == 0 else { return [] }  // no match, or an error
+      return (0..<Int(g.gl_pathc)).compactMap { i in g.gl_pathv[i].map { String(cString: $0) } }
+    #else
+      return []  // the CUDA path is Linux-only
+    #endif
   }
 }

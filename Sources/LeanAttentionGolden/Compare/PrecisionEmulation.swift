@@ -34,7 +34,7 @@ public enum PrecisionEmulation {
     var lse = [Double](repeating: -.infinity, count: p.totalQueryTokens * p.queryHeads)
     let scale = Float(p.scale)
     let cap = p.softCap.map { Float($0) }
-    // One item per (request, query, head) row; rows write disjoint outputs.
+    // One item per visible (request, query, head) row.
     var rowList: [(b: Int, i: Int, h: Int)] = []
     for b in 0..<p.batchSize {
       for i in 0..<p.requests[b].queryLength where !p.visibleKeys(request: b, query: i).isEmpty {
@@ -44,41 +44,41 @@ public enum PrecisionEmulation {
     let rows = rowList
     out.withUnsafeMutableBufferPointer { oBuf in
       lse.withUnsafeMutableBufferPointer { lBuf in
-        let o = UncheckedPointer(oBuf.baseAddress)
-        let l = UncheckedPointer(lBuf.baseAddress)
-        let chunk = 16
-        DispatchQueue.concurrentPerform(iterations: (rows.count + chunk - 1) / chunk) { c in
-          guard let oPtr = o.pointer, let lPtr = l.pointer else { return }
-          var scores: [Float] = []
-          var acc = [Float](repeating: 0, count: d)
-          for (b, i, h) in rows[(c * chunk)..<min(rows.count, (c + 1) * chunk)] {
-            let keys = p.visibleKeys(request: b, query: i)
-            let t = p.queryOffsets[b] + i
-            let qRow = (t * p.queryHeads + h) * d
-            scores.removeAll(keepingCapacity: true)
-            for j in keys {
-              let kRow = inputs.kvRowIndex(request: b, token: j, kvHead: h / g)
-              var dot: Float = 0
-              for e in 0..<d { dot += q[qRow + e] * k[kRow + e] }
-              var s = dtype.rounding(scale * dot)
-              if let cap { s = dtype.rounding(cap * Foundation.tanh(s / cap)) }
-              scores.append(s)
-            }
-            let m = scores.max() ?? 0
-            var sum: Float = 0
-            for n in scores.indices {
-              scores[n] = Foundation.exp(scores[n] - m)
-              sum += scores[n]
-            }
-            for e in 0..<d { acc[e] = 0 }
-            for (n, j) in keys.enumerated() {
-              let pj = dtype.rounding(scores[n] / sum)
-              let vRow = inputs.kvRowIndex(request: b, token: j, kvHead: h / g)
-              for e in 0..<d { acc[e] += pj * v[vRow + e] }
-            }
-            for e in 0..<d { oPtr[qRow + e] = Double(dtype.rounding(acc[e])) }
-            lPtr[t * p.queryHeads + h] = Double(m + Foundation.log(sum))
+        guard let oPtr = oBuf.baseAddress, let lPtr = lBuf.baseAddress else { return }
+        // Rows write disjoint parts of the outputs.
+        let shared = UncheckedSendable((oPtr, lPtr))
+        ParallelLoop.run(
+          count: rows.count,
+          makeState: { (scores: [Float](), acc: [Float](repeating: 0, count: d)) }
+        ) { state, index in
+          let (oPtr, lPtr) = shared.value
+          let (b, i, h) = rows[index]
+          let keys = p.visibleKeys(request: b, query: i)
+          let t = p.queryOffsets[b] + i
+          let qRow = (t * p.queryHeads + h) * d
+          state.scores.removeAll(keepingCapacity: true)
+          for j in keys {
+            let kRow = inputs.kvRowIndex(request: b, token: j, kvHead: h / g)
+            var dot: Float = 0
+            for e in 0..<d { dot += q[qRow + e] * k[kRow + e] }
+            var s = dtype.rounding(scale * dot)
+            if let cap { s = dtype.rounding(cap * Foundation.tanh(s / cap)) }
+            state.scores.append(s)
           }
+          let m = state.scores.max() ?? 0
+          var sum: Float = 0
+          for n in state.scores.indices {
+            state.scores[n] = Foundation.exp(state.scores[n] - m)
+            sum += state.scores[n]
+          }
+          for e in 0..<d { state.acc[e] = 0 }
+          for (n, j) in keys.enumerated() {
+            let pj = dtype.rounding(state.scores[n] / sum)
+            let vRow = inputs.kvRowIndex(request: b, token: j, kvHead: h / g)
+            for e in 0..<d { state.acc[e] += pj * v[vRow + e] }
+          }
+          for e in 0..<d { oPtr[qRow + e] = Double(dtype.rounding(state.acc[e])) }
+          lPtr[t * p.queryHeads + h] = Double(m + Foundation.log(sum))
         }
       }
     }

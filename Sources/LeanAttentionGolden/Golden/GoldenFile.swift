@@ -20,11 +20,9 @@ public struct GoldenFile: Sendable {
   ///   that does not match, ``GoldenError/invalidMetadata(_:)`` for metadata
   ///   this version cannot read.
   public init(contentsOf path: String) throws(GoldenError) {
-    do { try self.init(try SafeTensorsFile(contentsOf: path)) } catch let e as GoldenError {
-      throw e
-    } catch let e as SafeTensorsError { throw .file(e) } catch {
-      throw .invalidMetadata("\(error)")
-    }
+    let file: SafeTensorsFile
+    do { file = try SafeTensorsFile(contentsOf: path) } catch { throw .file(error) }
+    try self.init(file)
   }
 
   /// Verifies an already-read file.

@@ -48,33 +48,33 @@ public enum GoldenWriter {
     let inputs = try inputs(c, seed: seed, as: Element.self)
     let exact64 = ExactAttention.compute(inputs, in: Double.self)
     let exact32 = ExactAttention.compute(inputs, in: Float.self)
-    var tensors: [(name: String, dtype: DType, shape: [Int], bytes: [UInt8])] = []
-    func add<T: SafeTensorElement>(_ name: String, _ shape: [Int], _ values: [T]) {
-      var bytes: [UInt8] = []
-      bytes.reserveCapacity(values.count * T.dtype.byteWidth)
-      for x in values { x.append(to: &bytes) }
-      tensors.append((name, T.dtype, shape, bytes))
+    var w = SafeTensorsWriter()
+    // Names are fixed and unique and shapes come with the values, so this
+    // cannot fail for a valid problem; it is still checked.
+    func add<T: SafeTensorElement>(_ name: String, _ shape: [Int], _ values: [T])
+      throws(GoldenError)
+    {
+      do { try w.add(name, shape: shape, values: values) } catch { throw .file(error) }
     }
     typealias T = GoldenFormat.Tensor
-    add(T.queryOffsets, [p.batchSize + 1], p.queryOffsets.map { Int32($0) })
-    add(T.kvOffsets, [p.batchSize + 1], p.kvOffsets.map { Int32($0) })
-    add(T.queries, inputs.queries.shape, inputs.queries.storage)
+    try add(T.queryOffsets, [p.batchSize + 1], p.queryOffsets.map { Int32($0) })
+    try add(T.kvOffsets, [p.batchSize + 1], p.kvOffsets.map { Int32($0) })
+    try add(T.queries, inputs.queries.shape, inputs.queries.storage)
     switch inputs.keyValues {
     case .contiguous(let k, let v):
-      add(T.keys, k.shape, k.storage)
-      add(T.values, v.shape, v.storage)
+      try add(T.keys, k.shape, k.storage)
+      try add(T.values, v.shape, v.storage)
     case .paged(let k, let v, let table):
-      add(T.keyCache, k.shape, k.storage)
-      add(T.valueCache, v.shape, v.storage)
+      try add(T.keyCache, k.shape, k.storage)
+      try add(T.valueCache, v.shape, v.storage)
       let width = table.map(\.count).max() ?? 0
       let padded = table.flatMap { $0 + [Int32](repeating: -1, count: width - $0.count) }
-      add(T.pageTable, [p.batchSize, width], padded)
+      try add(T.pageTable, [p.batchSize, width], padded)
     }
-    add(T.output, exact64.output.shape, exact64.output.storage)
-    add(T.logSumExp, exact64.logSumExp.shape, exact64.logSumExp.storage)
-    add(T.output32, exact32.output.shape, exact32.output.storage)
-    add(T.logSumExp32, exact32.logSumExp.shape, exact32.logSumExp.storage)
-    var w = SafeTensorsWriter()
+    try add(T.output, exact64.output.shape, exact64.output.storage)
+    try add(T.logSumExp, exact64.logSumExp.shape, exact64.logSumExp.storage)
+    try add(T.output32, exact32.output.shape, exact32.output.storage)
+    try add(T.logSumExp32, exact32.logSumExp.shape, exact32.logSumExp.storage)
     if let partials {
       let schedule: Schedule
       let run: ScheduleExecutor.Execution<Double>
@@ -83,17 +83,11 @@ public enum GoldenWriter {
         run = try ScheduleExecutor.run(schedule, on: inputs, in: Double.self)
       } catch { throw .attention(error) }
       let split = run.splitMajorPartials()
-      add(T.partialOutput, split.output.shape, split.output.storage)
-      add(T.partialLogSumExp, split.logSumExp.shape, split.logSumExp.storage)
+      try add(T.partialOutput, split.output.shape, split.output.storage)
+      try add(T.partialLogSumExp, split.logSumExp.shape, split.logSumExp.storage)
       w.metadata[GoldenFormat.Key.partials] = PartialsDescription(schedule).json.serialized
     }
-    var sums: [(key: String, value: JSONValue)] = []
-    for t in tensors {
-      do {
-        try w.add(t.name, dtype: t.dtype, shape: t.shape, bytes: t.bytes)
-      } catch { throw .file(error) }
-      sums.append((t.name, .string(t.bytes.withUnsafeBytes { SHA256.hex($0) })))
-    }
+    let sums = w.checksums.map { (key: $0.name, value: JSONValue.string($0.sha256)) }
     w.metadata[GoldenFormat.Key.formatVersion] = GoldenFormat.formatVersion
     w.metadata[GoldenFormat.Key.libraryVersion] = GoldenFormat.libraryVersion
     w.metadata[GoldenFormat.Key.caseDescription] = CaseDescription(c, seed: seed).json.serialized

@@ -1,4 +1,5 @@
 import Foundation
+import LeanAttention
 
 /// Standard normal samples drawn from Philox4x32-10, reproducible in any language.
 ///
@@ -48,9 +49,10 @@ public struct NormalStream: Sendable {
     let chunk = 1 << 14
     var out = [Double](repeating: 0, count: 2 * pairs)
     out.withUnsafeMutableBufferPointer { buffer in
-      let base = UncheckedPointer(buffer.baseAddress)
-      DispatchQueue.concurrentPerform(iterations: (pairs + chunk - 1) / chunk) { c in
-        guard let p = base.pointer else { return }
+      guard let base = buffer.baseAddress else { return }  // count == 0
+      let shared = UncheckedSendable(base)
+      ParallelLoop.run(count: (pairs + chunk - 1) / chunk, makeState: { () }) { _, c in
+        let p = shared.value
         for n in (c * chunk)..<min(pairs, (c + 1) * chunk) {
           let (a, b) = pair(UInt64(n))
           p[2 * n] = mean + standardDeviation * a
@@ -61,10 +63,4 @@ public struct NormalStream: Sendable {
     out.removeLast(out.count - count)
     return out
   }
-}
-
-/// A buffer address shared by the chunks of a parallel fill, which write disjoint ranges.
-struct UncheckedPointer: @unchecked Sendable {
-  let pointer: UnsafeMutablePointer<Double>?
-  init(_ pointer: UnsafeMutablePointer<Double>?) { self.pointer = pointer }
 }
