@@ -49,10 +49,11 @@ bench-onnxruntime: deps build
 	$(PYTHON) -m pip install -q numpy onnx onnxruntime
 	$(PYTHON) Benchmarks/compare_onnxruntime.py --leanattn $(BIN)
 
-# The machine's read bandwidth, the reference for decode GB/s (x86-64 with AVX2).
-bench-bandwidth:
+# The machine's read bandwidth (x86-64 with AVX2), alternated with decode's
+# K/V read rate: the reference for decode GB/s (a benchmark, not a test).
+bench-bandwidth: deps build
 	mkdir -p .build && $(CC) -O3 -march=native -pthread Benchmarks/read_bandwidth.c -o .build/read_bandwidth
-	.build/read_bandwidth
+	python3 Benchmarks/decode_vs_bandwidth.py --leanattn $(BIN) --bandwidth .build/read_bandwidth
 
 clean:
 	rm -rf .build demo-out

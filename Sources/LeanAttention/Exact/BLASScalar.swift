@@ -3,25 +3,35 @@ import RealModule
 
 /// A floating-point type attention can be computed in: `Float` or `Double`.
 ///
-/// It adds to `Real` (exp, log, tanh from swift-numerics) the one BLAS
-/// routine attention needs, a general matrix product.
+/// It adds to `Real` (exp, log, tanh from swift-numerics) the BLAS routines
+/// attention needs: matrix products for blocks of query rows, and the
+/// matrix-vector, dot and `axpy` forms for single query rows.
 public protocol BLASScalar: Real & BinaryFloatingPoint & StorageScalar {
-  /// `C = alpha · A · op(B)` with row-major `A` (`m × k`) and `C` (`m × n`);
+  /// `C = alpha · A · op(B) + beta · C` with row-major `A` (`m × k`) and `C` (`m × n`);
   /// `op(B)` is `Bᵀ` (B stored `n × k`) when `transposeB`, else B (`k × n`).
   static func gemm(
     m: Int, n: Int, k: Int, alpha: Self,
     a: UnsafePointer<Self>, lda: Int,
     b: UnsafePointer<Self>, ldb: Int, transposeB: Bool,
-    c: UnsafeMutablePointer<Self>, ldc: Int)
+    beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 
   /// `y = alpha · op(A) · x` with row-major `A` (`m × n`); `op(A)` is `Aᵀ` when `transpose`.
   static func gemv(
     m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int, transpose: Bool,
     x: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>)
 
+  /// The dot product `x · y` of two contiguous vectors of `count` elements.
+  static func dot(count: Int, _ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>) -> Self
+
+  /// `y += alpha · x` over `count` contiguous elements.
+  ///
+  /// OpenBLAS returns at once when `alpha` is 0, so a zero weight never reads `x`.
+  static func axpy(
+    count: Int, alpha: Self, x: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>)
+
   /// `buffer[i] = exp(buffer[i] − shift)` for every `i`, returning the sum of the results.
   ///
-  /// Float uses ``VectorExp`` (≤ 2 ulp); Double uses libm's `exp` (< 1 ulp).
+  /// Both use ``VectorExp``: Float within 2 ulp, Double within 1 ulp.
   static func expSubtracting(_ shift: Self, _ buffer: UnsafeMutablePointer<Self>, count: Int)
     -> Self
 
@@ -45,12 +55,13 @@ extension Float: BLASScalar {
   @inlinable
   public static func gemm(
     m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
-    b: UnsafePointer<Float>, ldb: Int, transposeB: Bool, c: UnsafeMutablePointer<Float>, ldc: Int
+    b: UnsafePointer<Float>, ldb: Int, transposeB: Bool, beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
     OpenBLAS.configure()
     cblas_sgemm(
       CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-      blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), 0, c,
+      blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c,
       blasint(ldc))
   }
 }
@@ -65,6 +76,21 @@ extension Float {
     cblas_sgemv(
       CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), alpha, a,
       blasint(lda), x, 1, 0, y, 1)
+  }
+
+  @inlinable
+  public static func dot(count: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float
+  {
+    OpenBLAS.configure()
+    return cblas_sdot(blasint(count), x, 1, y, 1)
+  }
+
+  @inlinable
+  public static func axpy(
+    count: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+  ) {
+    OpenBLAS.configure()
+    cblas_saxpy(blasint(count), alpha, x, 1, y, 1)
   }
 
   public static func expSubtracting(
@@ -90,29 +116,45 @@ extension Double {
       blasint(lda), x, 1, 0, y, 1)
   }
 
+  @inlinable
+  public static func dot(count: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>)
+    -> Double
+  {
+    OpenBLAS.configure()
+    return cblas_ddot(blasint(count), x, 1, y, 1)
+  }
+
+  @inlinable
+  public static func axpy(
+    count: Int, alpha: Double, x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>
+  ) {
+    OpenBLAS.configure()
+    cblas_daxpy(blasint(count), alpha, x, 1, y, 1)
+  }
+
   public static func expSubtracting(
     _ shift: Double, _ buffer: UnsafeMutablePointer<Double>, count: Int
   ) -> Double {
-    var sum = 0.0
-    for i in 0..<count {
-      let p = Double.exp(buffer[i] - shift)
-      buffer[i] = p
-      sum += p
-    }
-    return sum
+    VectorExp.expSubtracting(shift, buffer, count: count)
   }
+
+  public static func maximum(_ buffer: UnsafePointer<Double>, count: Int) -> Double {
+    VectorExp.maximum(buffer, count: count)
+  }
+
 }
 
 extension Double: BLASScalar {
   @inlinable
   public static func gemm(
     m: Int, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
-    b: UnsafePointer<Double>, ldb: Int, transposeB: Bool, c: UnsafeMutablePointer<Double>, ldc: Int
+    b: UnsafePointer<Double>, ldb: Int, transposeB: Bool, beta: Double,
+    c: UnsafeMutablePointer<Double>, ldc: Int
   ) {
     OpenBLAS.configure()
     cblas_dgemm(
       CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-      blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), 0, c,
+      blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c,
       blasint(ldc))
   }
 }
@@ -146,8 +188,8 @@ extension BLASScalar {
       gemv(m: n, n: k, alpha: alpha, a: b, lda: ldb, transpose: false, x: a, y: c)
     } else {
       gemm(
-        m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, transposeB: true, c: c,
-        ldc: ldc)
+        m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, transposeB: true,
+        beta: 0, c: c, ldc: ldc)
     }
   }
 
@@ -162,8 +204,8 @@ extension BLASScalar {
       gemv(m: k, n: n, alpha: 1, a: b, lda: ldb, transpose: true, x: a, y: c)
     } else {
       gemm(
-        m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, transposeB: false, c: c,
-        ldc: ldc)
+        m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, transposeB: false,
+        beta: 0, c: c, ldc: ldc)
     }
   }
 }

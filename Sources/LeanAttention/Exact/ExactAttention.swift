@@ -157,9 +157,11 @@ public enum ExactAttention {
       let columns = lo < hi ? lo..<hi : 0..<0
       let qBase = p.queryOffsets[item.request]
       // Gather the group's query rows: row (t, j) is token t, head kvHead·G + j.
-      for (t, i) in item.tokens.enumerated() {
-        let src = ((qBase + i) * hq + item.kvHead * g) * d
-        for e in 0..<(g * d) { q[t * g * d + e] = queries[src + e] }
+      q.withUnsafeMutableBufferPointer { qb in
+        for (t, i) in item.tokens.enumerated() {
+          let src = ((qBase + i) * hq + item.kvHead * g) * d
+          (qb.baseAddress! + t * g * d).update(from: queries + src, count: g * d)
+        }
       }
       let ld = p.kvHeads * d
       let panel = (p.kvOffsets[item.request] * p.kvHeads + item.kvHead) * d

@@ -1,13 +1,14 @@
-/// `exp` over a buffer of `Float`, eight lanes at a time.
+/// `exp` over a buffer of `Float` (eight lanes at a time) or `Double` (four).
 ///
 /// Cody–Waite range reduction `x = n·ln 2 + r`, |r| ≤ ln 2 / 2, then Cephes'
 /// degree-6 minimax polynomial for `eʳ`, scaled by `2ⁿ` through the exponent
-/// bits. The error is within 2 ulp of the true value on [−87.3, 88.7]; below
-/// −87.3 the result is 0 (the true value is under 2⁻¹²⁶, far below a unit
-/// roundoff of the row's largest weight, which is 1). NaN stays NaN.
+/// bits. The error is within 2 ulp of the true value wherever the result is a
+/// normal number; subnormal results, overflow to ∞ and underflow to 0 come out
+/// of one final rounding. NaN stays NaN. Double (`VectorExp+Double.swift`)
+/// uses fdlibm's method, within 1 ulp.
 ///
-/// Attention only calls it on `s − max ≤ 0`, where libm's scalar `expf`
-/// dominated the Float32 softmax time.
+/// Attention calls it on `s − max ≤ 0`, where libm's scalar `exp` dominated
+/// the softmax time.
 enum VectorExp {
   /// `buffer[i] = exp(buffer[i] - shift)` for all `i`; returns the sum of the results.
   ///
@@ -71,10 +72,15 @@ enum VectorExp {
     let ln2Hi: Float = 0.693_359_375
     let ln2Lo: Float = -2.121_944_400_546_905_8e-4
     let magic: Float = 12_582_912  // 1.5 · 2²³: adding it rounds to an integer in the low bits
-    let xc = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.7))
+    // Beyond these the result is ∞ or 0 anyway; clamping keeps n within 8 bits.
+    // (Masked replacement rather than `clamped`: the standard library's
+    // `pointwiseMin`/`pointwiseMax` were not inlined, a call per vector.)
+    var xc = x
+    xc.replace(with: -104, where: x .< -104)
+    xc.replace(with: 89, where: x .> 89)
     let t = xc * log2e + magic
-    let n = t - magic
-    let r = xc - n * ln2Hi - n * ln2Lo
+    let nf = t - magic
+    let r = xc - nf * ln2Hi - nf * ln2Lo
     var p = SIMD8<Float>(repeating: 1.987_569_150_0e-4)
     p = p * r + 1.398_199_950_7e-3
     p = p * r + 8.333_451_907_3e-3
@@ -82,10 +88,13 @@ enum VectorExp {
     p = p * r + 1.666_666_545_9e-1
     p = p * r + 5.000_000_120_1e-1
     let er = (p * r * r) + r + 1
-    let n32 = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
-    let scale = unsafeBitCast((n32 &+ 127) &<< 23, to: SIMD8<Float>.self)
-    var y = er * scale
-    y.replace(with: 0, where: x .< -87.3)
+    // n = n₁ + n₂ with both halves in [−76, 65], normal exponents either way,
+    // so overflow, subnormal results and underflow come from the last product.
+    let n = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
+    let n1 = n &>> 1
+    let s1 = unsafeBitCast((n1 &+ 127) &<< 23, to: SIMD8<Float>.self)
+    let s2 = unsafeBitCast((n &- n1 &+ 127) &<< 23, to: SIMD8<Float>.self)
+    var y = er * s1 * s2
     y.replace(with: x, where: x .!= x)  // NaN in, NaN out
     return y
   }
