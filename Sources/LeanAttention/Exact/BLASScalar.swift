@@ -15,10 +15,10 @@ public protocol BLASScalar: Real & BinaryFloatingPoint & StorageScalar {
     b: UnsafePointer<Self>, ldb: Int, transposeB: Bool,
     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 
-  /// `y = alpha · op(A) · x` with row-major `A` (`m × n`); `op(A)` is `Aᵀ` when `transpose`.
+  /// `y = alpha · op(A) · x + beta · y` with row-major `A` (`m × n`); `op(A)` is `Aᵀ` when `transpose`.
   static func gemv(
     m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int, transpose: Bool,
-    x: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>)
+    x: UnsafePointer<Self>, beta: Self, y: UnsafeMutablePointer<Self>)
 
   /// The dot product `x · y` of two contiguous vectors of `count` elements.
   static func dot(count: Int, _ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>) -> Self
@@ -70,12 +70,12 @@ extension Float {
   @inlinable
   public static func gemv(
     m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, transpose: Bool,
-    x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+    x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>
   ) {
     OpenBLAS.configure()
     cblas_sgemv(
       CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), alpha, a,
-      blasint(lda), x, 1, 0, y, 1)
+      blasint(lda), x, 1, beta, y, 1)
   }
 
   @inlinable
@@ -108,12 +108,12 @@ extension Double {
   @inlinable
   public static func gemv(
     m: Int, n: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int, transpose: Bool,
-    x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>
+    x: UnsafePointer<Double>, beta: Double, y: UnsafeMutablePointer<Double>
   ) {
     OpenBLAS.configure()
     cblas_dgemv(
       CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), alpha, a,
-      blasint(lda), x, 1, 0, y, 1)
+      blasint(lda), x, 1, beta, y, 1)
   }
 
   @inlinable
@@ -185,7 +185,7 @@ extension BLASScalar {
     b: UnsafePointer<Self>, ldb: Int, c: UnsafeMutablePointer<Self>, ldc: Int
   ) {
     if m == 1 {
-      gemv(m: n, n: k, alpha: alpha, a: b, lda: ldb, transpose: false, x: a, y: c)
+      gemv(m: n, n: k, alpha: alpha, a: b, lda: ldb, transpose: false, x: a, beta: 0, y: c)
     } else {
       gemm(
         m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, transposeB: true,
@@ -193,19 +193,20 @@ extension BLASScalar {
     }
   }
 
-  /// `C = A · B` for row-major `A` (`m × k`), `B` (`k × n`) and `C` (`m × n`);
+  /// `C = A · B + beta · C` for row-major `A` (`m × k`), `B` (`k × n`) and `C` (`m × n`);
   /// one row goes through `gemv` for the same reason.
   @inlinable
   static func multiply(
     m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int,
-    b: UnsafePointer<Self>, ldb: Int, c: UnsafeMutablePointer<Self>, ldc: Int
+    b: UnsafePointer<Self>, ldb: Int, beta: Self = 0, c: UnsafeMutablePointer<Self>,
+    ldc: Int
   ) {
     if m == 1 {
-      gemv(m: k, n: n, alpha: 1, a: b, lda: ldb, transpose: true, x: a, y: c)
+      gemv(m: k, n: n, alpha: 1, a: b, lda: ldb, transpose: true, x: a, beta: beta, y: c)
     } else {
       gemm(
         m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, transposeB: false,
-        beta: 0, c: c, ldc: ldc)
+        beta: beta, c: c, ldc: ldc)
     }
   }
 }

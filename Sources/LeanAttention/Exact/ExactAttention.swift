@@ -17,7 +17,7 @@ public enum ExactAttention {
   /// Scores per block (`rows × keys`) above which blocks get fewer query tokens.
   public static let scoreBudget = 1 << 22
   /// Packed query rows a block aims for, for efficient products.
-  public static let targetRows = 128
+  public static let targetRows = 256
 
   /// Computes `O` and the natural-log `LSE` of `inputs` in `Scalar` arithmetic.
   ///

@@ -4,10 +4,13 @@
 /// For each row `r` the keys visible to it are `visible[r] ∩ columns`. The block
 /// computes, in `Scalar` arithmetic,
 ///
-///     S = scale · Q · K[columns]ᵀ            (one BLAS product for all rows)
+///     S = scale · Q · K[columns]ᵀ            (BLAS products)
 ///     P_rc = exp(S_rc − m_r) on visible keys, 0 elsewhere, m_r = max visible S_rc
-///     O_r = (P · V[columns])_r / l_r,  l_r = Σ_c P_rc      (a second product)
+///     O_r = (P · V[columns])_r / l_r,  l_r = Σ_c P_rc      (BLAS products)
 ///     LSE_r = m_r + log l_r
+///
+/// The products skip keys that no row of a sub-block sees, as under a causal
+/// mask (see ``stairs(rows:columns:visible:)``).
 ///
 /// A row with no visible key gets `O = 0` and `LSE = −∞`. NaN in a visible
 /// score reaches that row's output and LSE; it is never dropped.
@@ -26,6 +29,35 @@ struct RowBlockAttention<Scalar: BLASScalar> {
     self.headDim = headDim
     self.scale = Scalar(scale)
     self.softCap = softCap.map { Scalar($0) }
+  }
+
+  /// Rows per step of the staircase.
+  static var stairRows: Int { 128 }
+
+  /// The block's products as a staircase of `(first row, end key)` steps.
+  ///
+  /// Step `i` covers rows `first_i..<rows` and keys from the previous step's
+  /// end (the window's start for step 0) to `end_i`, the last key any row up
+  /// to sub-block `i` sees (sub-blocks of ``stairRows`` rows). So every row
+  /// gets all keys up to the last one it sees, the shared first product packs
+  /// the keys once for all rows, and under a causal mask the skipped triangle
+  /// is what blocks of ``stairRows`` rows would skip.
+  ///
+  /// - Complexity: O(rows).
+  static func stairs(rows: Int, columns: Range<Int>, visible: UnsafeBufferPointer<Range<Int>>)
+    -> [(first: Int, end: Int)]
+  {
+    guard rows > stairRows else { return [(first: 0, end: columns.upperBound)] }
+    var steps: [(first: Int, end: Int)] = []
+    var end = columns.lowerBound
+    for first in stride(from: 0, to: rows, by: stairRows) {
+      for r in first..<Swift.min(first + stairRows, rows) {
+        let vis = visible[r].clamped(to: columns)
+        if !vis.isEmpty { end = Swift.max(end, vis.upperBound) }
+      }
+      steps.append((first, end))
+    }
+    return steps
   }
 
   /// Computes normalized outputs and natural-log LSE for `rows` query rows.
@@ -71,11 +103,18 @@ struct RowBlockAttention<Scalar: BLASScalar> {
       self.rowMax = rowMax
       self.rowSum = rowSum
     }
+    // Keys past a row's last visible one are not multiplied; its scores
+    // there are left stale and zeroed with the masked ones below.
+    let stairs = Self.stairs(rows: rows, columns: columns, visible: visible)
     scores.withUnsafeMutableBufferPointer { sBuf in
       let s = sBuf.baseAddress!
-      Scalar.multiplyByTranspose(
-        m: rows, n: n, k: d, alpha: alpha, a: queries, lda: d, b: keys + c0 * ld, ldb: ld, c: s,
-        ldc: n)
+      var from = c0
+      for (first, end) in stairs where end > from {
+        Scalar.multiplyByTranspose(
+          m: rows - first, n: end - from, k: d, alpha: alpha, a: queries + first * d, lda: d,
+          b: keys + from * ld, ldb: ld, c: s + first * n + (from - c0), ldc: n)
+        from = end
+      }
       for r in 0..<rows {
         let row = s + r * n
         let vis = visible[r].clamped(to: columns)
@@ -98,8 +137,14 @@ struct RowBlockAttention<Scalar: BLASScalar> {
         rowMax[r] = m
         rowSum[r] = l
       }
-      Scalar.multiply(
-        m: rows, n: d, k: n, a: s, lda: n, b: values + c0 * ld, ldb: ld, c: output, ldc: d)
+      from = c0
+      for (first, end) in stairs where end > from {
+        // The first product writes every row that any product reaches.
+        Scalar.multiply(
+          m: rows - first, n: d, k: end - from, a: s + first * n + (from - c0), lda: n,
+          b: values + from * ld, ldb: ld, beta: from == c0 ? 0 : 1, c: output + first * d, ldc: d)
+        from = end
+      }
     }
     for r in 0..<rows {
       let o = output + r * d

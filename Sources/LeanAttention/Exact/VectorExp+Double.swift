@@ -91,8 +91,7 @@ extension VectorExp {
     let n2 = nBits &- n1
     let s1 = unsafeBitCast((n1 &+ 1023) &<< 52, to: SIMD4<Double>.self)
     let s2 = unsafeBitCast((n2 &+ 1023) &<< 52, to: SIMD4<Double>.self)
-    var y = er * s1 * s2
-    y.replace(with: x, where: x .!= x)  // NaN in, NaN out
-    return y
+    // A NaN `x` stays NaN through every step (the clamps compare false).
+    return er * s1 * s2
   }
 }
