@@ -5,7 +5,7 @@ import RealModule
 ///
 /// It adds to `Real` (exp, log, tanh from swift-numerics) the BLAS routines
 /// attention needs: matrix products for blocks of query rows, and the
-/// matrix-vector, dot and `axpy` forms for single query rows.
+/// matrix-vector and dot forms for single query rows.
 public protocol BLASScalar: Real & BinaryFloatingPoint & StorageScalar {
   /// `C = alpha · A · op(B) + beta · C` with row-major `A` (`m × k`) and `C` (`m × n`);
   /// `op(B)` is `Bᵀ` (B stored `n × k`) when `transposeB`, else B (`k × n`).
@@ -15,19 +15,14 @@ public protocol BLASScalar: Real & BinaryFloatingPoint & StorageScalar {
     b: UnsafePointer<Self>, ldb: Int, transposeB: Bool,
     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 
-  /// `y = alpha · op(A) · x + beta · y` with row-major `A` (`m × n`); `op(A)` is `Aᵀ` when `transpose`.
+  /// `y = alpha · op(A) · x + beta · y` with row-major `A` (`m × n`);
+  /// `op(A)` is `Aᵀ` when `transpose`.
   static func gemv(
     m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int, transpose: Bool,
     x: UnsafePointer<Self>, beta: Self, y: UnsafeMutablePointer<Self>)
 
   /// The dot product `x · y` of two contiguous vectors of `count` elements.
   static func dot(count: Int, _ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>) -> Self
-
-  /// `y += alpha · x` over `count` contiguous elements.
-  ///
-  /// OpenBLAS returns at once when `alpha` is 0, so a zero weight never reads `x`.
-  static func axpy(
-    count: Int, alpha: Self, x: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>)
 
   /// `buffer[i] = exp(buffer[i] − shift)` for every `i`, returning the sum of the results.
   ///
@@ -85,14 +80,6 @@ extension Float {
     return cblas_sdot(blasint(count), x, 1, y, 1)
   }
 
-  @inlinable
-  public static func axpy(
-    count: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
-  ) {
-    OpenBLAS.configure()
-    cblas_saxpy(blasint(count), alpha, x, 1, y, 1)
-  }
-
   public static func expSubtracting(
     _ shift: Float, _ buffer: UnsafeMutablePointer<Float>, count: Int
   ) -> Float {
@@ -122,14 +109,6 @@ extension Double {
   {
     OpenBLAS.configure()
     return cblas_ddot(blasint(count), x, 1, y, 1)
-  }
-
-  @inlinable
-  public static func axpy(
-    count: Int, alpha: Double, x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>
-  ) {
-    OpenBLAS.configure()
-    cblas_daxpy(blasint(count), alpha, x, 1, y, 1)
   }
 
   public static func expSubtracting(

@@ -3,10 +3,15 @@ extension ExactAttention {
   static let streamingRowLimit = 64
   /// KV tokens per chunk on the streaming path.
   static let streamingChunk = 512
-  /// KV tokens per product on the streaming path when a KV head has several
-  /// query rows: 16 below 16 rows, else 32 (measured: GQA with 4 rows per KV
-  /// head ran 25% faster with 16, MQA with 32 rows 13% faster with 32).
-  static func streamingTile(rowsPerHead: Int) -> Int { rowsPerHead < 16 ? 16 : 32 }
+  /// KV tokens per `P·V` product on the streaming path (and per `Q·Kᵀ`
+  /// product with several query rows per KV head), measured on the
+  /// development machine: 4 for one row (`gemv`; the per-head output stays in
+  /// L1, where `axpy` per token spilled the chunk's 16 KB of sums and ran 6%
+  /// slower), 16 below 16 rows (GQA with 4 rows ran 25% faster than with
+  /// 32), else 32 (MQA with 32 rows ran 13% faster than with 16).
+  static func streamingTile(rowsPerHead: Int) -> Int {
+    rowsPerHead == 1 ? 4 : rowsPerHead < 16 ? 16 : 32
+  }
 
   /// Whether request `b` is computed by ``streamRequest(_:problem:queries:keys:values:output:logSumExp:)``.
   ///
@@ -31,9 +36,9 @@ extension ExactAttention {
   ///    ``streamingTile(rowsPerHead:)`` tokens serves the group's rows at once.
   /// 2. Per row: soft-cap, mask, max, `exp(s − max)` and the sum — over the
   ///    row's whole set of visible keys, as on the blocked path.
-  /// 3. `P·V` in the same order as step 1 (`axpy` per token and head, or one
-  ///    product per tile and KV head), accumulated into one partial sum per
-  ///    chunk; the partials are added in chunk order and divided by the row sum.
+  /// 3. `P·V`, one product per KV head and tile of tokens, accumulated into
+  ///    one partial sum per chunk; the partials are added in chunk order and
+  ///    divided by the row sum.
   ///
   /// Chunk boundaries and the order of additions within a chunk are fixed, so
   /// the result does not depend on the number of cores.
@@ -133,23 +138,13 @@ extension ExactAttention {
                 let j0 = c * streamingChunk
                 let j1 = Swift.min(j0 + streamingChunk, lk)
                 let chunkPart = part + c * rows * d
-                if rowsPerHead == 1 {
-                  for j in j0..<j1 {
-                    let vp = values + kvBase + j * ld
-                    for h in 0..<p.kvHeads {
-                      Scalar.axpy(
-                        count: d, alpha: s[h * sld + j], x: vp + h * d, y: chunkPart + h * d)
-                    }
-                  }
-                } else {
-                  for t0 in stride(from: j0, to: j1, by: tile) {
-                    let tn = Swift.min(tile, j1 - t0)
-                    for h in 0..<p.kvHeads {
-                      Scalar.gemm(
-                        m: rowsPerHead, n: d, k: tn, alpha: 1, a: s + h * rowsPerHead * sld + t0,
-                        lda: sld, b: values + kvBase + t0 * ld + h * d, ldb: ld, transposeB: false,
-                        beta: 1, c: chunkPart + h * rowsPerHead * d, ldc: d)
-                    }
+                for t0 in stride(from: j0, to: j1, by: tile) {
+                  let tn = Swift.min(tile, j1 - t0)
+                  for h in 0..<p.kvHeads {
+                    Scalar.multiply(
+                      m: rowsPerHead, n: d, k: tn, a: s + h * rowsPerHead * sld + t0, lda: sld,
+                      b: values + kvBase + t0 * ld + h * d, ldb: ld, beta: 1,
+                      c: chunkPart + h * rowsPerHead * d, ldc: d)
                   }
                 }
               }
