@@ -63,10 +63,11 @@ extension ExactAttention {
 
     // Packed query rows, KV head major: row (h, t, j) is token t, query head h·G + j.
     var q = [Scalar](repeating: 0, count: rows * d)
-    for h in 0..<p.kvHeads {
-      for t in 0..<r.queryLength {
-        let src = ((qBase + t) * p.queryHeads + h * g) * d
-        for e in 0..<(g * d) { q[(h * rowsPerHead + t * g) * d + e] = queries[src + e] }
+    q.withUnsafeMutableBufferPointer { qb in
+      for h in 0..<p.kvHeads {
+        packQueries(
+          p, request: b, kvHead: h, tokens: 0..<r.queryLength, from: queries,
+          into: qb.baseAddress! + h * rowsPerHead * d)
       }
     }
     // Score rows `sld` apart: one cache line past a multiple of 4 KiB, so the
@@ -105,10 +106,10 @@ extension ExactAttention {
                   for t0 in stride(from: j0, to: j1, by: tile) {
                     let tn = Swift.min(tile, j1 - t0)
                     for h in 0..<p.kvHeads {
-                      Scalar.gemm(
+                      Scalar.multiplyByTranspose(
                         m: rowsPerHead, n: tn, k: d, alpha: scale, a: qp + h * rowsPerHead * d,
-                        lda: d, b: keys + kvBase + t0 * ld + h * d, ldb: ld, transposeB: true,
-                        beta: 0, c: s + h * rowsPerHead * sld + t0, ldc: sld)
+                        lda: d, b: keys + kvBase + t0 * ld + h * d, ldb: ld,
+                        c: s + h * rowsPerHead * sld + t0, ldc: sld)
                     }
                   }
                 }
@@ -117,20 +118,9 @@ extension ExactAttention {
               ParallelLoop.run(count: rows, makeState: { () }) { _, row in
                 let (_, s, _, m, l) = shared.value
                 let t = (row % rowsPerHead) / g
-                let vis = p.visibleKeys(request: b, query: t)
-                let sr = s + row * sld
-                guard !vis.isEmpty else {
-                  sr.update(repeating: 0, count: lk)
-                  return
-                }
-                if let cap { for c in vis { sr[c] = cap * Scalar.tanh(sr[c] / cap) } }
-                let mx = Scalar.maximum(sr + vis.lowerBound, count: vis.count)
-                if vis.lowerBound > 0 { sr.update(repeating: 0, count: vis.lowerBound) }
-                if vis.upperBound < lk {
-                  (sr + vis.upperBound).update(repeating: 0, count: lk - vis.upperBound)
-                }
-                m[row] = mx
-                l[row] = Scalar.expSubtracting(mx, sr + vis.lowerBound, count: vis.count)
+                (m[row], l[row]) = RowBlockAttention.softmaxNumerators(
+                  s + row * sld, count: lk, visible: p.visibleKeys(request: b, query: t),
+                  softCap: cap)
               }
               // 3. P·V into per-chunk partial sums (zero-initialized, so every product adds).
               ParallelLoop.run(count: chunks, makeState: { () }) { _, c in
@@ -155,19 +145,13 @@ extension ExactAttention {
                 let j = row % g
                 let dst = (qBase + t) * p.queryHeads + h * g + j
                 let o = output + dst * d
-                if l[row] == 0 {
-                  o.update(repeating: 0, count: d)
-                  logSumExp[dst] = -.infinity
-                  continue
-                }
                 // Chunk by chunk (contiguous reads), the same order of additions per element.
                 o.update(repeating: 0, count: d)
                 for c in 0..<chunks {
                   let pc = part + (c * rows + row) * d
                   for e in 0..<d { o[e] += pc[e] }
                 }
-                for e in 0..<d { o[e] /= l[row] }
-                logSumExp[dst] = m[row] + Scalar.log(l[row])
+                logSumExp[dst] = RowBlockAttention.normalize(o, count: d, max: m[row], sum: l[row])
               }
             }
           }

@@ -90,6 +90,22 @@ public enum ExactAttention {
     }.max() ?? 0
   }
 
+  /// Copies the query rows of one KV head's group for `tokens` of request `b`
+  /// to `destination`, packed: row `(t, j)` is token `tokens.lowerBound + t`,
+  /// query head `kvHead·G + j` (the group's heads are adjacent in memory).
+  ///
+  /// - Complexity: O(tokens · G · D).
+  static func packQueries<Scalar>(
+    _ p: AttentionProblem, request b: Int, kvHead: Int, tokens: Range<Int>,
+    from queries: UnsafePointer<Scalar>, into destination: UnsafeMutablePointer<Scalar>
+  ) {
+    let rowLength = p.groupSize * p.headDim
+    for (t, i) in tokens.enumerated() {
+      let src = ((p.queryOffsets[b] + i) * p.queryHeads + kvHead * p.groupSize) * p.headDim
+      (destination + t * rowLength).update(from: queries + src, count: rowLength)
+    }
+  }
+
   /// One work item: a block of query tokens of one request against one KV head.
   struct WorkItem: Sendable {
     var request: Int
@@ -156,12 +172,10 @@ public enum ExactAttention {
       }
       let columns = lo < hi ? lo..<hi : 0..<0
       let qBase = p.queryOffsets[item.request]
-      // Gather the group's query rows: row (t, j) is token t, head kvHead·G + j.
       q.withUnsafeMutableBufferPointer { qb in
-        for (t, i) in item.tokens.enumerated() {
-          let src = ((qBase + i) * hq + item.kvHead * g) * d
-          (qb.baseAddress! + t * g * d).update(from: queries + src, count: g * d)
-        }
+        ExactAttention.packQueries(
+          p, request: item.request, kvHead: item.kvHead, tokens: item.tokens, from: queries,
+          into: qb.baseAddress!)
       }
       let ld = p.kvHeads * d
       let panel = (p.kvOffsets[item.request] * p.kvHeads + item.kvHead) * d

@@ -116,26 +116,10 @@ struct RowBlockAttention<Scalar: BLASScalar> {
         from = end
       }
       for r in 0..<rows {
-        let row = s + r * n
         let vis = visible[r].clamped(to: columns)
-        let a = vis.lowerBound - c0
-        let b = vis.upperBound - c0
-        guard a < b else {
-          row.update(repeating: 0, count: n)
-          rowMax[r] = -.infinity
-          rowSum[r] = 0
-          continue
-        }
-        if let cap {
-          for c in a..<b { row[c] = cap * Scalar.tanh(row[c] / cap) }
-        }
-        let m = Scalar.maximum(row + a, count: b - a)
-        if a > 0 { row.update(repeating: 0, count: a) }
-        if b < n { (row + b).update(repeating: 0, count: n - b) }
-        let l = Scalar.expSubtracting(m, row + a, count: b - a)
-        // A NaN score leaves `m` untouched but turns its `p` and so `l` into NaN.
-        rowMax[r] = m
-        rowSum[r] = l
+        (rowMax[r], rowSum[r]) = Self.softmaxNumerators(
+          s + r * n, count: n, visible: (vis.lowerBound - c0)..<(vis.upperBound - c0),
+          softCap: cap)
       }
       from = c0
       for (first, end) in stairs where end > from {
@@ -147,15 +131,52 @@ struct RowBlockAttention<Scalar: BLASScalar> {
       }
     }
     for r in 0..<rows {
-      let o = output + r * d
-      let l = rowSum[r]
-      if l == 0 {
-        o.update(repeating: 0, count: d)
-        logSumExp[r] = -.infinity
-      } else {
-        for e in 0..<d { o[e] /= l }
-        logSumExp[r] = rowMax[r] + Scalar.log(l)
-      }
+      logSumExp[r] = Self.normalize(output + r * d, count: d, max: rowMax[r], sum: rowSum[r])
     }
+  }
+
+  /// Turns a row of raw scores into softmax numerators, in place.
+  ///
+  /// Soft-caps the visible scores, takes their maximum `m`, writes
+  /// `exp(s − m)` over `visible` and 0 elsewhere, and returns `m` and the sum
+  /// of the numerators. With nothing visible the row is all 0 and the result
+  /// is `(−∞, 0)`. A NaN score leaves `m` untouched but turns its numerator,
+  /// and so the sum, into NaN.
+  ///
+  /// - Complexity: O(count).
+  static func softmaxNumerators(
+    _ row: UnsafeMutablePointer<Scalar>, count n: Int, visible: Range<Int>, softCap: Scalar?
+  ) -> (max: Scalar, sum: Scalar) {
+    let a = visible.lowerBound
+    let b = visible.upperBound
+    guard a < b else {
+      row.update(repeating: 0, count: n)
+      return (-.infinity, 0)
+    }
+    if let cap = softCap {
+      for c in a..<b { row[c] = cap * Scalar.tanh(row[c] / cap) }
+    }
+    let m = Scalar.maximum(row + a, count: b - a)
+    if a > 0 { row.update(repeating: 0, count: a) }
+    if b < n { (row + b).update(repeating: 0, count: n - b) }
+    return (m, Scalar.expSubtracting(m, row + a, count: b - a))
+  }
+
+  /// Divides an output row by its softmax sum and returns its LSE, `max + log sum`.
+  ///
+  /// A row with sum 0 (nothing visible) becomes 0 with LSE −∞.
+  ///
+  /// - Complexity: O(count).
+  static func normalize(
+    _ o: UnsafeMutablePointer<Scalar>, count d: Int, max m: Scalar, sum l: Scalar
+  )
+    -> Scalar
+  {
+    guard l != 0 else {
+      o.update(repeating: 0, count: d)
+      return -.infinity
+    }
+    for e in 0..<d { o[e] /= l }
+    return m + Scalar.log(l)
   }
 }
