@@ -14,6 +14,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     // OpenBLAS's cblas.h, found through pkg-config (apt: libopenblas-dev).
@@ -33,7 +34,7 @@ let package = Package(
     ),
     // The safetensors file format (and the SHA-256 it records), on its own:
     // nothing here knows about attention.
-    .target(name: "SafeTensors"),
+    .target(name: "SafeTensors", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
     // Golden files: seeded inputs, the case catalog, golden files, compare.
     .target(
       name: "LeanAttentionGolden",

@@ -20,7 +20,7 @@ struct Draws {
   mutating func int(_ below: Int) -> Int { Int(uniform(0, Double(below))) }
 }
 
-func bits<V: Real & BinaryFloatingPoint & Sendable>(_ s: AttentionState<V>) -> [UInt64]
+func bits<V: PortableElementaryFunctions>(_ s: AttentionState<V>) -> [UInt64]
 where V.RawSignificand: FixedWidthInteger {
   (s.output + [s.logSumExp]).map {
     UInt64($0.significandBitPattern) ^ (UInt64($0.exponentBitPattern) << 53)
@@ -29,7 +29,7 @@ where V.RawSignificand: FixedWidthInteger {
 }
 
 /// A random state with LSE in ±`lseRange` and outputs in ±3.
-func randomState<V: Real & BinaryFloatingPoint & Sendable>(
+func randomState<V: PortableElementaryFunctions>(
   _ d: Int, _ r: inout Draws, lseRange: Double
 ) -> AttentionState<V> {
   let o = (0..<d).map { _ in V(r.uniform(-3, 3)) }
@@ -37,7 +37,7 @@ func randomState<V: Real & BinaryFloatingPoint & Sendable>(
 }
 
 /// The associativity bound of `AttentionState.merge` (derived in its doc comment).
-func mergeBound<V: Real & BinaryFloatingPoint & Sendable>(
+func mergeBound<V: PortableElementaryFunctions>(
   _ states: [AttentionState<V>], levels: Int
 ) -> (o: Double, lse: Double) {
   let u = Double(V.ulpOfOne) / 2
@@ -51,7 +51,7 @@ func mergeBound<V: Real & BinaryFloatingPoint & Sendable>(
   )
 }
 
-func distance<V: Real & BinaryFloatingPoint & Sendable>(
+func distance<V: PortableElementaryFunctions>(
   _ a: AttentionState<V>, _ b: AttentionState<V>
 ) -> (o: Double, lse: Double) {
   let o = zip(a.output, b.output).map { abs(Double($0) - Double($1)) }.max() ?? 0
@@ -95,7 +95,7 @@ struct AttentionStateTests {
   func associativity() async {
     await propertyCheck(count: 500, input: cases) { d, range, seed in
       var r = Draws(seed)
-      func check<V: BinaryFloatingPoint & Sendable & Real>(_: V.Type) {
+      func check<V: PortableElementaryFunctions>(_: V.Type) {
         let a: AttentionState<V> = randomState(d, &r, lseRange: range)
         let b: AttentionState<V> = randomState(d, &r, lseRange: range)
         let c: AttentionState<V> = randomState(d, &r, lseRange: range)
@@ -112,7 +112,7 @@ struct AttentionStateTests {
   }
 
   /// Builds a random binary tree over `states[range]` and merges it.
-  static func treeMerge<V: BinaryFloatingPoint & Sendable & Real>(
+  static func treeMerge<V: PortableElementaryFunctions>(
     _ states: [AttentionState<V>], _ range: Range<Int>, _ r: inout Draws, depth: inout Int
   ) -> AttentionState<V> {
     if range.count == 1 { return states[range.lowerBound] }

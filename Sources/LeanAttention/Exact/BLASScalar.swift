@@ -3,10 +3,11 @@ import RealModule
 
 /// A floating-point type attention can be computed in: `Float` or `Double`.
 ///
-/// It adds to `Real` (exp, log, tanh from swift-numerics) the BLAS routines
+/// It adds to `Real` (exp, log, tanh from swift-numerics) and the library's
+/// portable elementary functions the BLAS routines
 /// attention needs: matrix products for blocks of query rows, and the
 /// matrix-vector and dot forms for single query rows.
-public protocol BLASScalar: Real & BinaryFloatingPoint & StorageScalar {
+public protocol BLASScalar: PortableElementaryFunctions & StorageScalar & SIMDScalar {
   /// `C = alpha · A · op(B) + beta · C` with row-major `A` (`m × k`) and `C` (`m × n`);
   /// `op(B)` is `Bᵀ` (B stored `n × k`) when `transposeB`, else B (`k × n`).
   static func gemm(

@@ -143,6 +143,9 @@ struct RowBlockAttention<Scalar: BLASScalar> {
   /// is `(−∞, 0)`. A NaN score leaves `m` untouched but turns its numerator,
   /// and so the sum, into NaN.
   ///
+  /// Every step is the library's own code (``PortableElementaryFunctions``,
+  /// ``VectorExp``) in a fixed order, so the golden path shares it.
+  ///
   /// - Complexity: O(count).
   static func softmaxNumerators(
     _ row: UnsafeMutablePointer<Scalar>, count n: Int, visible: Range<Int>, softCap: Scalar?
@@ -154,7 +157,7 @@ struct RowBlockAttention<Scalar: BLASScalar> {
       return (-.infinity, 0)
     }
     if let cap = softCap {
-      for c in a..<b { row[c] = cap * Scalar.tanh(row[c] / cap) }
+      for c in a..<b { row[c] = cap * Scalar.portableTanh(row[c] / cap) }
     }
     let m = Scalar.maximum(row + a, count: b - a)
     if a > 0 { row.update(repeating: 0, count: a) }
@@ -177,6 +180,6 @@ struct RowBlockAttention<Scalar: BLASScalar> {
       return -.infinity
     }
     for e in 0..<d { o[e] /= l }
-    return m + Scalar.log(l)
+    return m + Scalar.portableLog(l)
   }
 }

@@ -52,11 +52,25 @@ public enum ScheduleExecutor {
 
   /// Executes `schedule` on `inputs` in `Scalar` arithmetic.
   ///
+  /// With `arithmetic: .fixedOrder` every block is computed in the library's
+  /// documented fixed order, so the partial states and the output are the
+  /// same bits on every machine (golden files use this).
+  ///
   /// - Throws: ``AttentionError/invalidSchedule(reason:)`` when the schedule
   ///   does not validate against the inputs' problem.
   /// - Complexity: O(visible tiles · 64 · blockN · D).
   public static func run<Scalar: BLASScalar, Element: StorageScalar>(
-    _ schedule: Schedule, on inputs: AttentionInputs<Element>, in _: Scalar.Type = Scalar.self
+    _ schedule: Schedule, on inputs: AttentionInputs<Element>, in _: Scalar.Type = Scalar.self,
+    arithmetic: AttentionArithmetic = .blas
+  ) throws(AttentionError) -> Execution<Scalar> {
+    switch arithmetic {
+    case .blas: try run(schedule, on: inputs, kernel: RowBlockAttention<Scalar>.self)
+    case .fixedOrder: try run(schedule, on: inputs, kernel: FixedOrderBlockAttention<Scalar>.self)
+    }
+  }
+
+  static func run<Scalar, Element: StorageScalar, Kernel: BlockAttentionKernel<Scalar>>(
+    _ schedule: Schedule, on inputs: AttentionInputs<Element>, kernel _: Kernel.Type
   ) throws(AttentionError) -> Execution<Scalar> {
     let p = inputs.problem
     try schedule.validate(for: p)
@@ -77,9 +91,7 @@ public enum ScheduleExecutor {
               (results.baseAddress, kBuf.baseAddress, vBuf.baseAddress, qBuf.baseAddress))
             ParallelLoop.run(
               count: flat.count,
-              makeState: {
-                RowBlockAttention<Scalar>(headDim: d, scale: p.scale, softCap: p.softCap)
-              },
+              makeState: { Kernel(headDim: d, scale: p.scale, softCap: p.softCap) },
               body: { kernel, i in
                 let (res, k, v, q) = shared.value
                 guard let res, let k, let v, let q else { return }
@@ -115,9 +127,9 @@ public enum ScheduleExecutor {
   }
 
   /// The state of every packed row of a segment's output tile over the segment's blocks.
-  static func segmentStates<Scalar: BLASScalar>(
+  static func segmentStates<Scalar, Kernel: BlockAttentionKernel<Scalar>>(
     _ segment: Segment, schedule: Schedule, problem p: AttentionProblem,
-    kernel: inout RowBlockAttention<Scalar>,
+    kernel: inout Kernel,
     queries: UnsafePointer<Scalar>, keys: UnsafePointer<Scalar>, values: UnsafePointer<Scalar>
   ) -> [AttentionState<Scalar>] {
     let tile = schedule.outputs[segment.output]

@@ -23,7 +23,7 @@ public enum EmptyRowConvention: Sendable, Hashable {
 /// States combine with ``merge(_:_:)``: merging the states of two disjoint key
 /// sets gives the state of their union, whatever the sizes of the sets, which
 /// is why a head may be cut anywhere (see `Docs/SoftmaxRescaling.md`).
-public struct AttentionState<Value: Real & BinaryFloatingPoint & Sendable>: Sendable, Hashable {
+public struct AttentionState<Value: PortableElementaryFunctions>: Sendable, Hashable {
   /// The normalized output `o`, one value per head dimension.
   public private(set) var output: [Value]
   /// The natural-log log-sum-exp; −∞ for the empty state.
@@ -109,11 +109,11 @@ public struct AttentionState<Value: Real & BinaryFloatingPoint & Sendable>: Send
     var acc = [Value](repeating: 0, count: dimension)
     var l: Value = 0
     for (j, s) in scores.enumerated() {
-      let p = Value.exp(s - m)  // NaN score → NaN weight → NaN state
+      let p = Value.portableExp(s - m)  // NaN score → NaN weight → NaN state
       l += p
       for e in 0..<dimension { acc[e] += p * values[j * dimension + e] }
     }
-    self.init(unchecked: acc.map { $0 / l }, logSumExp: m + Value.log(l))
+    self.init(unchecked: acc.map { $0 / l }, logSumExp: m + Value.portableLog(l))
   }
 }
 
@@ -151,14 +151,14 @@ extension AttentionState {
       return Self(unchecked: Array(repeating: .nan, count: a.dimension), logSumExp: .nan)
     }
     let m = Swift.max(a.logSumExp, b.logSumExp)
-    let wa = Value.exp(a.logSumExp - m)
-    let wb = Value.exp(b.logSumExp - m)
+    let wa = Value.portableExp(a.logSumExp - m)
+    let wb = Value.portableExp(b.logSumExp - m)
     let s = wa + wb
     let ca = wa / s
     let cb = wb / s
     var o = [Value](repeating: 0, count: a.dimension)
     for e in 0..<o.count { o[e] = ca * a.output[e] + cb * b.output[e] }
-    return Self(unchecked: o, logSumExp: m + Value.log(s))
+    return Self(unchecked: o, logSumExp: m + Value.portableLog(s))
   }
 
   /// Merges any number of states in one pass: the form combine kernels use.
@@ -183,12 +183,12 @@ extension AttentionState {
     }
     if m == -.infinity { return .empty(dimension: dimension) }
     var s: Value = 0
-    for st in states where !st.isEmpty { s += Value.exp(st.logSumExp - m) }
+    for st in states where !st.isEmpty { s += Value.portableExp(st.logSumExp - m) }
     var o = [Value](repeating: 0, count: dimension)
     for st in states where !st.isEmpty {
-      let c = Value.exp(st.logSumExp - m) / s
+      let c = Value.portableExp(st.logSumExp - m) / s
       for e in 0..<dimension { o[e] += c * st.output[e] }
     }
-    return Self(unchecked: o, logSumExp: m + Value.log(s))
+    return Self(unchecked: o, logSumExp: m + Value.portableLog(s))
   }
 }

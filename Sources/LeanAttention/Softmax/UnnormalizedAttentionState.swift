@@ -11,7 +11,7 @@ import RealModule
 /// `o = acc / l`, `lse = m + log l` (one division and one log, each correctly
 /// rounded up to libm's error); from normalized form exactly, by `m = lse`,
 /// `l = 1`, `acc = o`.
-public struct UnnormalizedAttentionState<Value: Real & BinaryFloatingPoint & Sendable>: Sendable,
+public struct UnnormalizedAttentionState<Value: PortableElementaryFunctions>: Sendable,
   Hashable
 {
   /// `Σ exp(s_j − m) · v_j`.
@@ -44,7 +44,7 @@ public struct UnnormalizedAttentionState<Value: Real & BinaryFloatingPoint & Sen
     if isEmpty { return .empty(dimension: accumulator.count) }
     let l = runningSum
     return AttentionState(
-      unchecked: accumulator.map { $0 / l }, logSumExp: runningMax + Value.log(l))
+      unchecked: accumulator.map { $0 / l }, logSumExp: runningMax + Value.portableLog(l))
   }
 
   /// Folds another running state in: the online-softmax rescaling step.
@@ -59,8 +59,8 @@ public struct UnnormalizedAttentionState<Value: Real & BinaryFloatingPoint & Sen
       return
     }
     let m = Swift.max(runningMax, other.runningMax)
-    let a = Value.exp(runningMax - m)
-    let b = Value.exp(other.runningMax - m)
+    let a = Value.portableExp(runningMax - m)
+    let b = Value.portableExp(other.runningMax - m)
     for e in 0..<accumulator.count {
       accumulator[e] = accumulator[e] * a + other.accumulator[e] * b
     }

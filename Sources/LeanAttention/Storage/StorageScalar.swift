@@ -34,9 +34,9 @@ extension Double: StorageScalar {
 }
 
 extension Float16: StorageScalar {
-  // Swift converts Double to Float16 directly (one correctly rounded step),
-  // never through Float, so there is no double rounding.
-  @inlinable public init(roundingFrom value: Double) { self = Float16(value) }
+  // One correctly rounded step from Double, never through Float, so there
+  // is no double rounding (`init(nearestTo:)`, tested against Float16(_:)).
+  @inlinable public init(roundingFrom value: Double) { self.init(nearestTo: value) }
   @inlinable public var doubleValue: Double { Double(self) }
   @inlinable public var floatValue: Float { Float(self) }
   public static var dtypeName: String { "F16" }

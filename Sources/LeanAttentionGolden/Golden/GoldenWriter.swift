@@ -7,10 +7,12 @@ public enum GoldenWriter {
   /// The golden file of `goldenCase` under `seed`.
   ///
   /// Inputs are drawn with ``SeededInputs`` in Float64 and rounded to the
-  /// case's dtype; `o`/`lse` are ``ExactAttention`` in Float64 and `o_f32`/`lse_f32`
-  /// in Float32, both from the rounded inputs. With `partials`, the schedule's
-  /// partial states, computed by ``ScheduleExecutor`` in Float64, are added in
-  /// split-major layout. The result is a pure function of its arguments.
+  /// case's dtype; `o`/`lse` are ``FixedOrderAttention`` in Float64 and
+  /// `o_f32`/`lse_f32` in Float32, both from the rounded inputs. With
+  /// `partials`, the schedule's partial states, computed by ``ScheduleExecutor``
+  /// in Float64 with the same fixed-order arithmetic, are added in
+  /// split-major layout. The result is a pure function of its arguments: the
+  /// same bytes on every machine (no BLAS, no libm).
   ///
   /// - Throws: ``GoldenError``.
   /// - Complexity: O(the case's attention work).
@@ -46,8 +48,8 @@ public enum GoldenWriter {
   ) throws(GoldenError) -> SafeTensorsWriter {
     let p = c.problem
     let inputs = try inputs(c, seed: seed, as: Element.self)
-    let exact64 = ExactAttention.compute(inputs, in: Double.self)
-    let exact32 = ExactAttention.compute(inputs, in: Float.self)
+    let exact64 = FixedOrderAttention.compute(inputs, in: Double.self)
+    let exact32 = FixedOrderAttention.compute(inputs, in: Float.self)
     var w = SafeTensorsWriter()
     // Names are fixed and unique and shapes come with the values, so this
     // cannot fail for a valid problem; it is still checked.
@@ -80,7 +82,8 @@ public enum GoldenWriter {
       let run: ScheduleExecutor.Execution<Double>
       do {
         schedule = try partials.partitioner.make().schedule(p, on: partials.device)
-        run = try ScheduleExecutor.run(schedule, on: inputs, in: Double.self)
+        run = try ScheduleExecutor.run(
+          schedule, on: inputs, in: Double.self, arithmetic: .fixedOrder)
       } catch { throw .attention(error) }
       let split = run.splitMajorPartials()
       try add(T.partialOutput, split.output.shape, split.output.storage)

@@ -11,9 +11,10 @@ import LeanAttention
 /// 3. Box–Muller: `r = √(−2 · ln(1 − u1))`, `θ = 2π · u2`;
 ///    sample `2n` is `r · cos θ`, sample `2n + 1` is `r · sin θ`.
 ///
-/// `1 − u1` lies in (0, 1], so the log is finite. The samples are Float64; a
-/// golden file rounds them to its dtype, which hides the last-bit differences
-/// that libm's `log`, `cos` and `sin` may show between platforms.
+/// `1 − u1` lies in (0, 1], so the log is finite. `2π · u2` is one rounded
+/// product. `ln`, `cos` and `sin` are the library's own (``PortableLog``'s
+/// method through `Double.portableLog`, ``PortableSinCos``), within 1 ulp,
+/// so the samples are the same bits on every machine, whatever its libm.
 public struct NormalStream: Sendable {
   /// The generator (its key is the seed).
   public let generator: Philox4x32
@@ -33,34 +34,43 @@ public struct NormalStream: Sendable {
     let scale = 1.0 / 9_007_199_254_740_992.0  // 2^-53
     let u1 = (Double(x.0 >> 5) * 67_108_864.0 + Double(x.1 >> 6)) * scale
     let u2 = (Double(x.2 >> 5) * 67_108_864.0 + Double(x.3 >> 6)) * scale
-    let r = (-2 * Foundation.log(1 - u1)).squareRoot()
-    let theta = 2 * Double.pi * u2
-    return (r * Foundation.cos(theta), r * Foundation.sin(theta))
+    let r = (-2 * Double.portableLog(1 - u1)).squareRoot()
+    let (sine, cosine) = PortableSinCos.sinCos(2 * Double.pi * u2)
+    return (r * cosine, r * sine)
   }
 
   /// The first `count` samples, each multiplied by `standardDeviation` and shifted by `mean`.
   ///
-  /// Large draws are split across cores; each sample depends only on its
-  /// index, so the result does not depend on the split.
-  ///
   /// - Complexity: O(count).
   public func samples(_ count: Int, mean: Double = 0, standardDeviation: Double = 1) -> [Double] {
+    samples(count, mean: mean, standardDeviation: standardDeviation, as: Double.self)
+  }
+
+  /// The first `count` samples, scaled and shifted as Float64, then rounded to `Element`.
+  ///
+  /// Large draws are split across cores; each sample depends only on its
+  /// index, so the result does not depend on the split. The samples go
+  /// straight into the result, with no Float64 copy of the whole tensor.
+  ///
+  /// - Complexity: O(count).
+  public func samples<Element: StorageScalar>(
+    _ count: Int, mean: Double = 0, standardDeviation: Double = 1, as _: Element.Type
+  ) -> [Element] {
     let pairs = (count + 1) / 2
     let chunk = 1 << 14
-    var out = [Double](repeating: 0, count: 2 * pairs)
-    out.withUnsafeMutableBufferPointer { buffer in
-      guard let base = buffer.baseAddress else { return }  // count == 0
-      let shared = UncheckedSendable(base)
-      ParallelLoop.run(count: (pairs + chunk - 1) / chunk, makeState: { () }) { _, c in
-        let p = shared.value
-        for n in (c * chunk)..<min(pairs, (c + 1) * chunk) {
-          let (a, b) = pair(UInt64(n))
-          p[2 * n] = mean + standardDeviation * a
-          p[2 * n + 1] = mean + standardDeviation * b
+    return [Element](unsafeUninitializedCapacity: 2 * pairs) { buffer, initialized in
+      if let base = buffer.baseAddress {
+        let shared = UncheckedSendable(base)
+        ParallelLoop.run(count: (pairs + chunk - 1) / chunk, makeState: { () }) { _, c in
+          let p = shared.value
+          for n in (c * chunk)..<min(pairs, (c + 1) * chunk) {
+            let (a, b) = pair(UInt64(n))
+            (p + 2 * n).initialize(to: Element(roundingFrom: mean + standardDeviation * a))
+            (p + 2 * n + 1).initialize(to: Element(roundingFrom: mean + standardDeviation * b))
+          }
         }
       }
+      initialized = count  // the last pair's second sample, past `count`, is a trivial value
     }
-    out.removeLast(out.count - count)
-    return out
   }
 }

@@ -89,8 +89,8 @@ public enum SeededInputs {
     func tensor(_ stream: Stream, _ shape: [Int], _ sd: Double) -> Tensor<Element> {
       let n = shape.reduce(1, *)
       let values = NormalStream(seed: seed, stream: stream.rawValue).samples(
-        n, standardDeviation: sd)
-      return Tensor(uncheckedShape: shape, storage: values.map(Element.init(roundingFrom:)))
+        n, standardDeviation: sd, as: Element.self)
+      return Tensor(uncheckedShape: shape, storage: values)
     }
     return (
       tensor(.queries, [p.totalQueryTokens, p.queryHeads, p.headDim], queryScale),
