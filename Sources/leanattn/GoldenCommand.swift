@@ -19,6 +19,8 @@ struct GoldenCommand: ParsableCommand {
   @Option(help: "Add the partial states of this partitioner's schedule.")
   var partials: PartitionerKind?
   @Option(help: "Device preset for --partials: a100, h100, h200, l4.") var device = "h100"
+  @Flag(help: "Flush each file to disk before renaming it into place (durable across power loss).")
+  var fsync = false
 
   func validate() throws {
     let modes = [caseName != nil, all, corpus].filter { $0 }.count
@@ -38,9 +40,11 @@ struct GoldenCommand: ParsableCommand {
     let bar = ProgressBar()
     if corpus {
       let (files, manifest) = try GoldenCorpus.build(seed: seed) { bar.show($0, $1, $2) }
-      for f in files { try SafeTensorsWriter.writeAtomically(f.bytes, to: "\(out)/\(f.fileName)") }
+      for f in files {
+        try SafeTensorsWriter.writeAtomically(f.bytes, to: "\(out)/\(f.fileName)", sync: fsync)
+      }
       try SafeTensorsWriter.writeAtomically(
-        Array(manifest.utf8), to: "\(out)/\(GoldenCorpus.manifestName)")
+        Array(manifest.utf8), to: "\(out)/\(GoldenCorpus.manifestName)", sync: fsync)
       print("wrote \(files.count) files and \(GoldenCorpus.manifestName) to \(out)")
       return
     }
@@ -58,16 +62,27 @@ struct GoldenCommand: ParsableCommand {
     for (i, c) in cases.enumerated() {
       bar.show(i, cases.count, c.name)
       let path = "\(out)/\(c.name).safetensors"
-      try GoldenWriter.make(c, seed: seed, partials: request).write(to: path)
+      let writer = try GoldenWriter.make(c, seed: seed, partials: request) {
+        bar.show(i, cases.count, "\(c.name): \($0)")
+      }
+      bar.show(i, cases.count, "\(c.name): writing")
+      try writer.write(to: path, sync: fsync)
     }
     bar.show(cases.count, cases.count, "")
     print("wrote \(cases.count) golden file\(cases.count == 1 ? "" : "s") to \(out)")
   }
 }
 
-/// A one-line progress bar on standard error.
-struct ProgressBar {
+/// A one-line progress bar on standard error, shown only when standard error
+/// is a terminal and only once the work has taken more than a second.
+final class ProgressBar {
+  let start = Date()
+  let enabled = isatty(STDERR_FILENO) != 0
+  var shown = false
+
   func show(_ done: Int, _ total: Int, _ label: String) {
+    guard enabled, shown || Date().timeIntervalSince(start) > 1 else { return }
+    shown = true
     let width = 30
     let filled = total == 0 ? width : width * done / total
     let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)

@@ -59,6 +59,12 @@ public enum ScheduleExecutor {
   /// - Throws: ``AttentionError/invalidSchedule(reason:)`` when the schedule
   ///   does not validate against the inputs' problem.
   /// - Complexity: O(visible tiles · 64 · blockN · D).
+  @_specialize(where Scalar == Double, Element == Float16)
+  @_specialize(where Scalar == Double, Element == BFloat16)
+  @_specialize(where Scalar == Double, Element == Float)
+  @_specialize(where Scalar == Double, Element == Double)
+  @_specialize(where Scalar == Float, Element == Float16)
+  @_specialize(where Scalar == Float, Element == Float)
   public static func run<Scalar: BLASScalar, Element: StorageScalar>(
     _ schedule: Schedule, on inputs: AttentionInputs<Element>, in _: Scalar.Type = Scalar.self,
     arithmetic: AttentionArithmetic = .blas

@@ -14,15 +14,23 @@ public enum GoldenWriter {
   /// split-major layout. The result is a pure function of its arguments: the
   /// same bytes on every machine (no BLAS, no libm).
   ///
+  /// `stage` is called with the name of each step as it starts (inputs,
+  /// Float64 attention, Float32 attention, partial states, checksums), for a
+  /// progress display.
+  ///
   /// - Throws: ``GoldenError``.
   /// - Complexity: O(the case's attention work).
   public static func make(
-    _ goldenCase: GoldenCase, seed: UInt64, partials: PartialsRequest? = nil
+    _ goldenCase: GoldenCase, seed: UInt64, partials: PartialsRequest? = nil,
+    stage: (String) -> Void = { _ in }
   ) throws(GoldenError) -> SafeTensorsWriter {
     switch goldenCase.dtype {
-    case .f16: return try make(goldenCase, seed: seed, partials: partials, as: Float16.self)
-    case .bf16: return try make(goldenCase, seed: seed, partials: partials, as: BFloat16.self)
-    case .f32: return try make(goldenCase, seed: seed, partials: partials, as: Float.self)
+    case .f16:
+      return try make(goldenCase, seed: seed, partials: partials, stage: stage, as: Float16.self)
+    case .bf16:
+      return try make(goldenCase, seed: seed, partials: partials, stage: stage, as: BFloat16.self)
+    case .f32:
+      return try make(goldenCase, seed: seed, partials: partials, stage: stage, as: Float.self)
     }
   }
 
@@ -44,11 +52,15 @@ public enum GoldenWriter {
   }
 
   static func make<Element: StorageScalar & SafeTensorElement>(
-    _ c: GoldenCase, seed: UInt64, partials: PartialsRequest?, as _: Element.Type
+    _ c: GoldenCase, seed: UInt64, partials: PartialsRequest?, stage: (String) -> Void,
+    as _: Element.Type
   ) throws(GoldenError) -> SafeTensorsWriter {
     let p = c.problem
+    stage("inputs")
     let inputs = try inputs(c, seed: seed, as: Element.self)
+    stage("attention f64")
     let exact64 = FixedOrderAttention.compute(inputs, in: Double.self)
+    stage("attention f32")
     let exact32 = FixedOrderAttention.compute(inputs, in: Float.self)
     var w = SafeTensorsWriter()
     // Names are fixed and unique and shapes come with the values, so this
@@ -78,6 +90,7 @@ public enum GoldenWriter {
     try add(T.output32, exact32.output.shape, exact32.output.storage)
     try add(T.logSumExp32, exact32.logSumExp.shape, exact32.logSumExp.storage)
     if let partials {
+      stage("partial states")
       let schedule: Schedule
       let run: ScheduleExecutor.Execution<Double>
       do {
@@ -90,6 +103,7 @@ public enum GoldenWriter {
       try add(T.partialLogSumExp, split.logSumExp.shape, split.logSumExp.storage)
       w.metadata[GoldenFormat.Key.partials] = PartialsDescription(schedule).json.serialized
     }
+    stage("checksums")
     let sums = w.checksums.map { (key: $0.name, value: JSONValue.string($0.sha256)) }
     w.metadata[GoldenFormat.Key.formatVersion] = GoldenFormat.formatVersion
     w.metadata[GoldenFormat.Key.libraryVersion] = GoldenFormat.libraryVersion
