@@ -37,6 +37,9 @@ extension Double: PortableElementaryFunctions {
 
   public static func portableLog(_ x: Double) -> Double { PortableLog.log(x) }
 
+  /// ``portableLog(_:)`` of four values at once, lane by lane the same bits.
+  public static func portableLog4(_ x: SIMD4<Double>) -> SIMD4<Double> { PortableLog.log4(x) }
+
   public static func portableTanh(_ x: Double) -> Double { PortableTanh.tanh(x) }
 }
 
