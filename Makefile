@@ -10,7 +10,7 @@ CONFIG ?= release
 BIN := .build/$(CONFIG)/leanattn
 PY_PACKAGES := numpy safetensors ml_dtypes pytest nvidia-cuda-nvrtc nvidia-cuda-runtime
 
-.PHONY: demo test deps venv build fixtures bench-onnxruntime bench-bandwidth clean
+.PHONY: demo test deps venv build fixtures bench-onnxruntime bench-bandwidth bench-golden clean
 
 demo: deps build
 	$(BIN) demo --out demo-out
@@ -54,6 +54,10 @@ bench-onnxruntime: deps build
 bench-bandwidth: deps build
 	mkdir -p .build && $(CC) -O3 -march=native -pthread Benchmarks/read_bandwidth.c -o .build/read_bandwidth
 	python3 Benchmarks/decode_vs_bandwidth.py --leanattn $(BIN) --bandwidth .build/read_bandwidth
+
+# Time and peak memory of writing the paper's 176 MB golden file (a benchmark, not a test).
+bench-golden: deps build
+	python3 Benchmarks/golden_paper.py --leanattn $(BIN)
 
 clean:
 	rm -rf .build demo-out
