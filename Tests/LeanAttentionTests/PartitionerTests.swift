@@ -163,19 +163,41 @@ struct PartitionerTests {
     let p = try AttentionProblem(
       requests: [.init(queryLength: 1, kvLength: 1000)], queryHeads: 2, kvHeads: 1, headDim: 64)
     let good = try LeanPartitioner(grid: 3).schedule(p, on: .h100)
-    var dropped = good
-    dropped.ctas[1].removeAll()
+    func with(_ ctas: [[Segment]]) -> Schedule {
+      Schedule(
+        partitioner: "edited", device: good.device, blockN: good.blockN, outputs: good.outputs,
+        ctas: ctas, reduction: good.reduction)
+    }
+    var ctas = good.ctas
+    ctas[1].removeAll()
+    let dropped = with(ctas)
     #expect(throws: AttentionError.self) { try dropped.validate(for: p) }
-    var doubled = good
-    doubled.ctas[0].append(good.ctas[1][0])
-    #expect(throws: AttentionError.self) { try doubled.validate(for: p) }
-    var wrongHost = good
-    wrongHost.groups[0].host = 2
-    #expect(throws: AttentionError.self) { try wrongHost.validate(for: p) }
+    ctas = good.ctas
+    ctas[0].append(good.ctas[1][0])
+    #expect(throws: AttentionError.self) { try with(ctas).validate(for: p) }
+    ctas = good.ctas
+    ctas[2].append(Segment(output: 5, blocks: 0..<1))
+    #expect(throws: AttentionError.self) { try with(ctas).validate(for: p) }
+    // Decoding checks the structure once, without the problem.
     let data = try JSONEncoder().encode(dropped)
+    #expect(throws: AttentionError.self) { _ = try JSONDecoder().decode(Schedule.self, from: data) }
     #expect(throws: AttentionError.self) { _ = try Schedule.decode(Array(data), for: p) }
-    let ok = try Schedule.decode(Array(try JSONEncoder().encode(good)), for: p)
+    // Encoded groups that disagree with the segments are refused.
+    var json = try #require(
+      try JSONSerialization.jsonObject(with: try JSONEncoder().encode(good)) as? [String: Any])
+    var groups = try #require(json["groups"] as? [[String: Any]])
+    groups[0]["host"] = 2
+    json["groups"] = groups
+    let wrongHost = try JSONSerialization.data(withJSONObject: json)
+    #expect(throws: AttentionError.self) { _ = try Schedule.decode(Array(wrongHost), for: p) }
+    // Another problem: the outputs do not match.
+    let other = try AttentionProblem(
+      requests: [.init(queryLength: 1, kvLength: 2000)], queryHeads: 2, kvHeads: 1, headDim: 64)
+    let goodData = try JSONEncoder().encode(good)
+    #expect(throws: AttentionError.self) { _ = try Schedule.decode(Array(goodData), for: other) }
+    let ok = try Schedule.decode(Array(goodData), for: p)
     #expect(ok == good)
+    #expect(ok.pieces == good.pieces && ok.reduction == .hostMerge)
     #expect(throws: AttentionError.self) { _ = try DeviceModel(smCount: 0) }
     #expect(throws: AttentionError.self) { _ = try DeviceModel.preset("v100") }
   }
