@@ -8,6 +8,7 @@ let package = Package(
     .library(name: "SafeTensors", targets: ["SafeTensors"]),
     .library(name: "LeanAttentionCUDA", targets: ["LeanAttentionCUDA"]),
     .library(name: "LeanAttentionGolden", targets: ["LeanAttentionGolden"]),
+    .library(name: "LeanAttentionSVG", targets: ["LeanAttentionSVG"]),
     .executable(name: "leanattn", targets: ["leanattn"]),
   ],
   dependencies: [
@@ -23,7 +24,8 @@ let package = Package(
       providers: [.apt(["libopenblas-dev"])]
     ),
     // The math: problem description, exact attention, the softmax-rescaling
-    // operator, partitioners, schedules and the CPU executor.
+    // operator, partitioners, schedules (with their simulated timeline, as
+    // data) and the CPU executor.
     .target(
       name: "LeanAttention",
       dependencies: [
@@ -34,6 +36,9 @@ let package = Package(
     // The safetensors file format (and the SHA-256 it records), on its own:
     // nothing here knows about attention.
     .target(name: "SafeTensors"),
+    // Drawing: a schedule's simulated timeline as an SVG chart. Apart from the
+    // math core, which computes the timeline but has no business with pixels.
+    .target(name: "LeanAttentionSVG", dependencies: ["LeanAttention"]),
     // Golden files: seeded inputs, the case catalog, golden files, compare.
     .target(
       name: "LeanAttentionGolden",
@@ -51,6 +56,7 @@ let package = Package(
       dependencies: [
         "LeanAttention",
         "LeanAttentionGolden",
+        "LeanAttentionSVG",
         "SafeTensors",
         "LeanAttentionCUDA",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -61,6 +67,7 @@ let package = Package(
       dependencies: [
         "LeanAttention",
         "LeanAttentionGolden",
+        "LeanAttentionSVG",
         "SafeTensors",
         "LeanAttentionCUDA",
         .product(name: "PropertyBased", package: "swift-property-based"),

@@ -1,6 +1,7 @@
 import Foundation
 import LeanAttention
 import LeanAttentionGolden
+import LeanAttentionSVG
 import PropertyBased
 import Testing
 
