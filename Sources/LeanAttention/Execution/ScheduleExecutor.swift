@@ -35,13 +35,10 @@ public enum ScheduleExecutor {
       let rows = p.totalQueryTokens * p.queryHeads
       var o = [Scalar](repeating: 0, count: splits * rows * d)
       var l = [Scalar](repeating: -.infinity, count: splits * rows)
-      for (i, tile) in schedule.outputs.enumerated() {
-        for (s, states) in pieces[i].enumerated() {
-          for (r, state) in zip(tile.rows, states) {
-            let row = tile.queryRow(r, in: p)
-            l[s * rows + row] = state.logSumExp
-            for e in 0..<d { o[(s * rows + row) * d + e] = state.output[e] }
-          }
+      for (tile, parts) in zip(schedule.outputs, pieces) {
+        for (s, states) in parts.enumerated() {
+          ScheduleExecutor.scatter(
+            states, of: tile, problem: p, into: &o, logSumExp: &l, split: s)
         }
       }
       return AttentionOutput(
@@ -97,18 +94,39 @@ public enum ScheduleExecutor {
     var out = [Scalar](repeating: 0, count: p.totalQueryTokens * p.queryHeads * d)
     var lse = [Scalar](repeating: -.infinity, count: p.totalQueryTokens * p.queryHeads)
     for (tile, parts) in zip(schedule.outputs, pieces) where !parts.isEmpty {
-      for (index, r) in tile.rows.enumerated() {
-        var state = parts[0][index]
-        for piece in parts.dropFirst() { state = AttentionState.merge(state, piece[index]) }
-        let row = tile.queryRow(r, in: p)
-        lse[row] = state.logSumExp
-        for e in 0..<d { out[row * d + e] = state.output[e] }
+      let merged = tile.rows.indices.map { index in
+        parts.dropFirst().reduce(parts[0][index]) { AttentionState.merge($0, $1[index]) }
       }
+      scatter(merged, of: tile, problem: p, into: &out, logSumExp: &lse)
     }
     let result = AttentionOutput(
       output: Tensor(uncheckedShape: [p.totalQueryTokens, p.queryHeads, d], storage: out),
       logSumExp: Tensor(uncheckedShape: [p.totalQueryTokens, p.queryHeads], storage: lse))
     return Execution(result: result, pieces: pieces, schedule: schedule, problem: p)
+  }
+
+  /// Writes the states of `tile`'s rows to split `split` of `O [splits, totalQ, Hq, D]`
+  /// and `LSE [splits, totalQ, Hq]` through ``ExactAttention/scatterRows``.
+  static func scatter<Scalar: BLASScalar>(
+    _ states: [AttentionState<Scalar>], of tile: OutputTile, problem p: AttentionProblem,
+    into output: inout [Scalar], logSumExp: inout [Scalar], split: Int = 0
+  ) {
+    let d = p.headDim
+    let rows = p.totalQueryTokens * p.queryHeads
+    let o = states.flatMap(\.output)
+    let l = states.map(\.logSumExp)
+    o.withUnsafeBufferPointer { ob in
+      l.withUnsafeBufferPointer { lb in
+        output.withUnsafeMutableBufferPointer { out in
+          logSumExp.withUnsafeMutableBufferPointer { lse in
+            ExactAttention.scatterRows(
+              p, request: tile.request, kvHead: tile.kvHead, rows: tile.rows,
+              output: ob.baseAddress!, logSumExp: lb.baseAddress!,
+              into: out.baseAddress! + split * rows * d, logSumExp: lse.baseAddress! + split * rows)
+          }
+        }
+      }
+    }
   }
 
   /// The state of every packed row of `tile` over KV `blocks` of `blockN` tokens.
