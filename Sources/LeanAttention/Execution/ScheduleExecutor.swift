@@ -94,7 +94,7 @@ public enum ScheduleExecutor {
     var out = [Scalar](repeating: 0, count: p.totalQueryTokens * p.queryHeads * d)
     var lse = [Scalar](repeating: -.infinity, count: p.totalQueryTokens * p.queryHeads)
     for (tile, parts) in zip(schedule.outputs, pieces) where !parts.isEmpty {
-      let merged = tile.rows.indices.map { index in
+      let merged = (0..<tile.rows.count).map { index in
         parts.dropFirst().reduce(parts[0][index]) { AttentionState.merge($0, $1[index]) }
       }
       scatter(merged, of: tile, problem: p, into: &out, logSumExp: &lse)
