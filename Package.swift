@@ -62,18 +62,39 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // What the tests share: the naive attention oracle, random problems,
+    // `maxAbsDifference` and the fixtures folder. Not a product.
+    .target(
+      name: "TestSupport",
+      dependencies: [
+        "LeanAttention",
+        "LeanAttentionGolden",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ],
+      path: "Tests/TestSupport"
+    ),
+    // One test target per library module.
     .testTarget(
       name: "LeanAttentionTests",
       dependencies: [
         "LeanAttention",
-        "LeanAttentionGolden",
-        "LeanAttentionSVG",
-        "SafeTensors",
-        "LeanAttentionCUDA",
+        "LeanAttentionGolden",  // seeded inputs and Philox draws
+        "TestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
         .product(name: "RealModule", package: "swift-numerics"),
       ]
     ),
+    .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+    .testTarget(
+      name: "LeanAttentionGoldenTests",
+      dependencies: ["LeanAttention", "LeanAttentionGolden", "SafeTensors", "TestSupport"]
+    ),
+    .testTarget(
+      name: "LeanAttentionCUDATests",
+      dependencies: ["LeanAttention", "LeanAttentionCUDA", "LeanAttentionGolden", "TestSupport"]
+    ),
+    .testTarget(
+      name: "LeanAttentionSVGTests", dependencies: ["LeanAttention", "LeanAttentionSVG"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -2,10 +2,8 @@ import Foundation
 import LeanAttention
 import LeanAttentionGolden
 import SafeTensors
+import TestSupport
 import Testing
-
-let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-  .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
 
 @Suite("Philox")
 struct PhiloxTests {

@@ -6,20 +6,14 @@ import LeanAttention
 /// requests with empty, one-token, short and (at most one per case) long KV
 /// caches; MHA, GQA with 4 or 8 query heads per KV head, and MQA; head
 /// dimensions 64 and 128; causal or sliding-window masks; F16 or BF16 inputs;
-/// contiguous or paged caches. Draw `n` is `x0 mod bound` of Philox block
-/// `(n, 0, 9, 0)`, `n` counting from 1.
+/// contiguous or paged caches. The draws are ``PhiloxDraws`` on stream 9.
 public struct RandomDecodeCases: Sendable {
-  let generator: Philox4x32
-  var counter: UInt32 = 0
+  var draws: PhiloxDraws
 
   /// The generator of `seed`'s case list.
-  public init(seed: UInt64) { generator = Philox4x32(seed: seed) }
+  public init(seed: UInt64) { draws = PhiloxDraws(seed: seed, stream: 9) }
 
-  /// The next draw, in `0..<bound` (`bound` ≥ 1).
-  public mutating func next(below bound: Int) -> Int {
-    counter &+= 1
-    return Int(generator.block((counter, 0, 9, 0)).0 % UInt32(Swift.max(1, bound)))
-  }
+  mutating func next(below bound: Int) -> Int { draws.next(below: bound) }
 
   /// The next case, named `random-<index>`.
   ///
