@@ -8,6 +8,7 @@ let package = Package(
     .library(name: "SafeTensors", targets: ["SafeTensors"]),
     .library(name: "LeanAttentionCUDA", targets: ["LeanAttentionCUDA"]),
     .library(name: "LeanAttentionGolden", targets: ["LeanAttentionGolden"]),
+    .library(name: "LeanAttentionSVG", targets: ["LeanAttentionSVG"]),
     .executable(name: "leanattn", targets: ["leanattn"]),
   ],
   dependencies: [
@@ -24,7 +25,8 @@ let package = Package(
       providers: [.apt(["libopenblas-dev"])]
     ),
     // The math: problem description, exact attention, the softmax-rescaling
-    // operator, partitioners, schedules and the CPU executor.
+    // operator, partitioners, schedules (with their simulated timeline, as
+    // data) and the CPU executor.
     .target(
       name: "LeanAttention",
       dependencies: [
@@ -35,6 +37,9 @@ let package = Package(
     // The safetensors file format (and the SHA-256 it records), on its own:
     // nothing here knows about attention.
     .target(name: "SafeTensors", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+    // Drawing: a schedule's simulated timeline as an SVG chart. Apart from the
+    // math core, which computes the timeline but has no business with pixels.
+    .target(name: "LeanAttentionSVG", dependencies: ["LeanAttention"]),
     // Golden files: seeded inputs, the case catalog, golden files, compare.
     .target(
       name: "LeanAttentionGolden",
@@ -52,22 +57,45 @@ let package = Package(
       dependencies: [
         "LeanAttention",
         "LeanAttentionGolden",
+        "LeanAttentionSVG",
         "SafeTensors",
         "LeanAttentionCUDA",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // What the tests share: the naive attention oracle, random problems,
+    // `maxAbsDifference` and the fixtures folder. Not a product.
+    .target(
+      name: "TestSupport",
+      dependencies: [
+        "LeanAttention",
+        "LeanAttentionGolden",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ],
+      path: "Tests/TestSupport"
+    ),
+    // One test target per library module.
     .testTarget(
       name: "LeanAttentionTests",
       dependencies: [
         "LeanAttention",
-        "LeanAttentionGolden",
-        "SafeTensors",
-        "LeanAttentionCUDA",
+        "LeanAttentionGolden",  // seeded inputs and Philox draws
+        "TestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
         .product(name: "RealModule", package: "swift-numerics"),
       ]
     ),
+    .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+    .testTarget(
+      name: "LeanAttentionGoldenTests",
+      dependencies: ["LeanAttention", "LeanAttentionGolden", "SafeTensors", "TestSupport"]
+    ),
+    .testTarget(
+      name: "LeanAttentionCUDATests",
+      dependencies: ["LeanAttention", "LeanAttentionCUDA", "LeanAttentionGolden", "TestSupport"]
+    ),
+    .testTarget(
+      name: "LeanAttentionSVGTests", dependencies: ["LeanAttention", "LeanAttentionSVG"]),
   ],
   swiftLanguageModes: [.v6]
 )

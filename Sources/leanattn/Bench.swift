@@ -48,10 +48,8 @@ struct BenchExact: ParsableCommand {
       seconds = Stopwatch.median(runs: runs) { _ = ExactAttention.compute(inputs, in: Double.self) }
       bytes = 8
     }
-    // 4·Q·L·D·H per request: two products of 2 FLOPs per multiply-add.
-    var flops = 4.0 * Double(queryLength * context * headDim * heads * batch)
-    if causal && queryLength == context { flops /= 2 }
-    let gflops = flops / seconds / 1e9
+    // Two products of 2 FLOPs per multiply-add, over the visible keys only.
+    let gflops = problem.visibleFlops / seconds / 1e9
     let kvBytes = Double(2 * batch * context * (kvHeads ?? heads) * headDim * bytes)
     let gbps: Double? = queryLength == 1 ? kvBytes / seconds / 1e9 : nil
     if json {

@@ -77,10 +77,10 @@ struct CUDACheckCommand: ParsableCommand {
     }
 
     // 2. Random property cases.
-    var rng = CaseRandom(seed: seed)
+    var cases = RandomDecodeCases(seed: seed)
     let smCounts = [1, 7, 108, 132, 257]
     for i in 0..<randomCases {
-      let c = try rng.randomCase(index: i)
+      let c = try cases.next(index: i)
       let partitioner = PartitionerKind.allCases[i % 3]
       let model = try DeviceModel(
         name: "sm\(smCounts[(i / 3) % smCounts.count])", smCount: smCounts[(i / 3) % smCounts.count]
@@ -132,10 +132,7 @@ struct CUDACheckCommand: ParsableCommand {
     // The golden partials of exactly this schedule: the fixture's own when it
     // carries them, else a golden file made in memory by the same writer.
     var golden = fixture
-    let matches =
-      fixture?.partials?["partitioner"]?.stringValue == kind.rawValue
-      && fixture?.partials?["sm_count"]?.intValue == model.smCount
-    if golden == nil || (wantsPartials && !matches) {
+    if golden == nil || (wantsPartials && fixture?.partials != PartialsDescription(schedule)) {
       let writer = try GoldenWriter.make(
         c, seed: seed,
         partials: wantsPartials ? PartialsRequest(partitioner: kind, device: model) : nil)
@@ -167,59 +164,18 @@ struct CUDACheckCommand: ParsableCommand {
     if !bitwise { failures.append("two launches differ") }
     var partialError: Double?
     if wantsPartials {
-      let (err, missing) = try partialsError(first, golden: golden, schedule: schedule, kind: kind)
-      partialError = err
-      let limit = verdict.outputThreshold ?? 0
-      if missing > 0 { failures.append("\(missing) partial rows missing") }
-      if !(err <= limit) {
-        failures.append(
-          "partial max |Δ| \(String(format: "%.2e", err)) > \(String(format: "%.2e", limit))")
-      }
+      let partials = try PartialsComparison.judge(
+        golden: golden, schedule: schedule, output: first.partialOutput,
+        logSumExp: first.partialLogSumExp, threshold: verdict.outputThreshold ?? 0)
+      partialError = partials.maxAbsError
+      failures += partials.failures
     }
     return Run(
       name: c.name, dtype: c.dtype.rawValue, headDim: c.problem.headDim, partitioner: kind.rawValue,
       sms: model.smCount, grid: schedule.ctas.count,
-      splits: Schedule.pieces(outputs: schedule.outputs.count, ctas: schedule.ctas).map(\.count)
-        .max() ?? 0,
+      splits: schedule.maxSplits,
       maxError: verdict.output.maxAbs, threshold: verdict.outputThreshold ?? 0,
       partialError: partialError, bitwise: bitwise, failures: failures)
-  }
-
-  /// Max |Δ| between the GPU's partial outputs and the golden partials over the
-  /// pieces the GPU writes (all for fixed-split; split outputs for lean), and
-  /// how many of those rows it left unwritten.
-  func partialsError(
-    _ r: CUDAExecutor.Result, golden: GoldenFile, schedule: Schedule, kind: PartitionerKind
-  ) throws -> (Double, Int) {
-    let p = golden.problem
-    let d = p.headDim
-    let rows = p.totalQueryTokens * p.queryHeads
-    let po = try golden.file.doubles(GoldenFormat.Tensor.partialOutput)
-    let pl = try golden.file.doubles(GoldenFormat.Tensor.partialLogSumExp)
-    let pieces = Schedule.pieces(outputs: schedule.outputs.count, ctas: schedule.ctas)
-    var worst = 0.0
-    var missing = 0
-    for (i, tile) in schedule.outputs.enumerated() {
-      let n = pieces[i].count
-      if n == 0 || (kind == .lean && n == 1) { continue }
-      for s in 0..<n {
-        for rr in tile.rows {
-          let row = tile.queryRow(rr, in: p)
-          let gl = pl[s * rows + row]
-          let cl = Double(r.partialLogSumExp[s * rows + row])
-          if gl.isFinite != cl.isFinite {
-            missing += 1
-            continue
-          }
-          for e in 0..<d {
-            let a = Double(r.partialOutput[(s * rows + row) * d + e])
-            let b = po[(s * rows + row) * d + e]
-            if !(abs(a - b) <= worst) { worst = abs(a - b) }
-          }
-        }
-      }
-    }
-    return (worst, missing)
   }
 
   static func table(_ runs: [Run]) -> String {
@@ -238,58 +194,5 @@ struct CUDACheckCommand: ParsableCommand {
       )
     }
     return lines.joined(separator: "\n")
-  }
-}
-
-/// Random decode cases for `cuda-check`, drawn from Philox so that a seed names a case list.
-struct CaseRandom {
-  let generator: Philox4x32
-  var counter: UInt32 = 0
-
-  init(seed: UInt64) { generator = Philox4x32(seed: seed) }
-
-  mutating func next(_ n: Int) -> Int {
-    counter += 1
-    return Int(generator.block((counter, 0, 9, 0)).0 % UInt32(n))
-  }
-
-  mutating func randomCase(index i: Int) throws -> GoldenCase {
-    let batch = 1 + next(6)
-    var long = false
-    let lengths = (0..<batch).map { _ -> Int in
-      switch next(10) {
-      case 0: return 0
-      case 1: return 1
-      case 2, 3: return 2 + next(126)
-      case 4 where !long:
-        long = true  // at most one long request keeps a case's inputs small
-        return 4000 + next(12000)
-      default: return 2 + next(3000)
-      }
-    }
-    let (hq, hkv): (Int, Int)
-    switch next(4) {
-    case 0:
-      let h = 1 + next(8)
-      (hq, hkv) = (h, h)  // ratio 1
-    case 1:
-      let h = 1 + next(4)
-      (hq, hkv) = (4 * h, h)
-    case 2:
-      let h = 1 + next(4)
-      (hq, hkv) = (8 * h, h)
-    default:
-      (hq, hkv) = ([4, 8, 16, 32][next(4)], 1)  // MQA
-    }
-    let d = next(2) == 0 ? 64 : 128
-    let mask: AttentionMask =
-      next(5) == 0 ? .slidingWindow(left: 100 + next(400), right: 0) : .causal()
-    let problem = try AttentionProblem(
-      requests: lengths.map { RequestShape(queryLength: 1, kvLength: $0) }, queryHeads: hq,
-      kvHeads: hkv, headDim: d, mask: mask)
-    return GoldenCase(
-      name: "random-\(i)", summary: "random decode case \(i)", problem: problem,
-      dtype: next(2) == 0 ? .f16 : .bf16,
-      layout: next(3) == 0 ? .paged(pageSize: [16, 64][next(2)]) : .contiguous, inCorpus: false)
   }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LeanAttention
 import LeanAttentionGolden
+import LeanAttentionSVG
 
 struct Demo: ParsableCommand {
   static let configuration = CommandConfiguration(

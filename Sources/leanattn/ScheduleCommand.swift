@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LeanAttention
+import LeanAttentionSVG
 
 extension PartitionerKind: ExpressibleByArgument {}
 

@@ -3,22 +3,8 @@ import LeanAttention
 import LeanAttentionGolden
 import PropertyBased
 import RealModule
+import TestSupport
 import Testing
-
-/// Deterministic pseudo-random numbers for building states from a seed.
-struct Draws {
-  let gen: Philox4x32
-  var n: UInt32 = 0
-  init(_ seed: UInt64) { gen = Philox4x32(seed: seed) }
-  /// Uniform in [lo, hi).
-  mutating func uniform(_ lo: Double, _ hi: Double) -> Double {
-    n += 1
-    let x = gen.block((n, 0, 7, 0))
-    return lo + (hi - lo) * (Double(x.0 >> 5) * 67_108_864 + Double(x.1 >> 6))
-      / 9_007_199_254_740_992
-  }
-  mutating func int(_ below: Int) -> Int { Int(uniform(0, Double(below))) }
-}
 
 func bits<V: PortableElementaryFunctions>(_ s: AttentionState<V>) -> [UInt64]
 where V.RawSignificand: FixedWidthInteger {
@@ -30,7 +16,7 @@ where V.RawSignificand: FixedWidthInteger {
 
 /// A random state with LSE in ±`lseRange` and outputs in ±3.
 func randomState<V: PortableElementaryFunctions>(
-  _ d: Int, _ r: inout Draws, lseRange: Double
+  _ d: Int, _ r: inout PhiloxDraws, lseRange: Double
 ) -> AttentionState<V> {
   let o = (0..<d).map { _ in V(r.uniform(-3, 3)) }
   return try! AttentionState(output: o, logSumExp: V(r.uniform(-lseRange, lseRange)))
@@ -66,7 +52,7 @@ struct AttentionStateTests {
   @Test("Commutativity: merge(a, b) == merge(b, a) bitwise")
   func commutativity() async {
     await propertyCheck(count: 500, input: cases) { d, range, seed in
-      var r = Draws(seed)
+      var r = PhiloxDraws(seed: seed, stream: 7)
       let a: AttentionState<Float> = randomState(d, &r, lseRange: range)
       let b: AttentionState<Float> = randomState(d, &r, lseRange: range)
       #expect(bits(AttentionState.merge(a, b)) == bits(AttentionState.merge(b, a)))
@@ -79,7 +65,7 @@ struct AttentionStateTests {
   @Test("Identity: merge(a, empty) == a bitwise, and empties merge to empty")
   func identity() async {
     await propertyCheck(count: 500, input: cases) { d, range, seed in
-      var r = Draws(seed)
+      var r = PhiloxDraws(seed: seed, stream: 7)
       let a: AttentionState<Float> = randomState(d, &r, lseRange: range)
       let e = AttentionState<Float>.empty(dimension: d)
       #expect(bits(AttentionState.merge(a, e)) == bits(a))
@@ -94,7 +80,7 @@ struct AttentionStateTests {
   @Test("Associativity within 4u·(L + 5Δ + 15)·max|o|")
   func associativity() async {
     await propertyCheck(count: 500, input: cases) { d, range, seed in
-      var r = Draws(seed)
+      var r = PhiloxDraws(seed: seed, stream: 7)
       func check<V: PortableElementaryFunctions>(_: V.Type) {
         let a: AttentionState<V> = randomState(d, &r, lseRange: range)
         let b: AttentionState<V> = randomState(d, &r, lseRange: range)
@@ -113,10 +99,10 @@ struct AttentionStateTests {
 
   /// Builds a random binary tree over `states[range]` and merges it.
   static func treeMerge<V: PortableElementaryFunctions>(
-    _ states: [AttentionState<V>], _ range: Range<Int>, _ r: inout Draws, depth: inout Int
+    _ states: [AttentionState<V>], _ range: Range<Int>, _ r: inout PhiloxDraws, depth: inout Int
   ) -> AttentionState<V> {
     if range.count == 1 { return states[range.lowerBound] }
-    let cut = range.lowerBound + 1 + r.int(range.count - 1)
+    let cut = range.lowerBound + 1 + r.next(below: range.count - 1)
     var dl = 0
     var dr = 0
     let l = treeMerge(states, range.lowerBound..<cut, &r, depth: &dl)
@@ -152,11 +138,11 @@ struct AttentionStateTests {
       Gen.int(in: 1...8), Gen.int(in: 1...200), Gen.int(in: 1...12), Gen.double(in: 0...40),
       Gen.uint64(in: 0...UInt64.max))
     await propertyCheck(count: 300, input: gen) { d, n, pieces, spread, seed in
-      var r = Draws(seed)
+      var r = PhiloxDraws(seed: seed, stream: 7)
       let scores = (0..<n).map { _ in r.uniform(-spread, spread) }
       let values = (0..<(n * d)).map { _ in r.uniform(-2, 2) }
       // Random cut points, repeats allowed, so some pieces are empty.
-      let cuts = ([0, n] + (0..<(pieces - 1)).map { _ in r.int(n + 1) }).sorted()
+      let cuts = ([0, n] + (0..<(pieces - 1)).map { _ in r.next(below: n + 1) }).sorted()
       var states: [AttentionState<Double>] = []
       for i in 0..<(cuts.count - 1) {
         let range = cuts[i]..<cuts[i + 1]
@@ -196,7 +182,7 @@ struct AttentionStateTests {
     #expect(empties.reduce(AttentionState.empty(dimension: d), AttentionState.merge).isEmpty)
 
     // One piece 1e4 above the others: the merge is that piece, bitwise.
-    var r = Draws(99)
+    var r = PhiloxDraws(seed: 99, stream: 7)
     let heavy: AttentionState<Float> = try AttentionState(output: [1.5, -2, 0.25], logSumExp: 1e4)
     let light: [AttentionState<Float>] = (0..<5).map { _ in randomState(d, &r, lseRange: 10) }
     var acc = heavy
@@ -285,7 +271,7 @@ struct AttentionStateTests {
   @Test("Unnormalized (acc, m, l) form: exact from normalized, merges like the normalized form")
   func unnormalized() async {
     await propertyCheck(count: 300, input: cases) { d, range, seed in
-      var r = Draws(seed)
+      var r = PhiloxDraws(seed: seed, stream: 7)
       let a: AttentionState<Double> = randomState(d, &r, lseRange: range)
       let b: AttentionState<Double> = randomState(d, &r, lseRange: range)
       #expect(bits(UnnormalizedAttentionState(a).normalized) == bits(a))

@@ -2,65 +2,8 @@ import Foundation
 import LeanAttention
 import LeanAttentionGolden
 import PropertyBased
+import TestSupport
 import Testing
-
-/// A random problem built from shrinkable dimensions.
-struct RandomProblem: CustomStringConvertible {
-  var problem: AttentionProblem
-  var pageSize: Int?
-  var seed: UInt64
-  var description: String {
-    let lengths: [String] = problem.requests.map { "\($0.queryLength)x\($0.kvLength)" }
-    let cap: String = problem.softCap.map { "\($0)" } ?? "-"
-    let page: String = pageSize.map { "\($0)" } ?? "-"
-    let heads = "Hq=\(problem.queryHeads) Hkv=\(problem.kvHeads) D=\(problem.headDim)"
-    return "\(lengths) \(heads) mask=\(problem.mask) cap=\(cap) page=\(page) seed=\(seed)"
-  }
-
-  /// Derives a problem from the generator's integers; every combination is valid.
-  static func make(
-    batch: Int, maxQuery: Int, maxKV: Int, kvHeads: Int, group: Int, headDim: Int, maskKind: Int,
-    seed: UInt64
-  ) -> RandomProblem {
-    let gen = Philox4x32(seed: seed)
-    func draw(_ n: UInt32, _ bound: Int) -> Int {
-      bound <= 0 ? 0 : Int(gen.block((n, 0, 99, 0)).0 % UInt32(bound + 1))
-    }
-    var requests: [RequestShape] = []
-    for b in 0..<batch {
-      let n = UInt32(2 * b)
-      requests.append(RequestShape(queryLength: draw(n, maxQuery), kvLength: draw(n + 1, maxKV)))
-    }
-    let masks: [AttentionMask] = [
-      .none, .causal(.bottomRight), .causal(.topLeft),
-      .slidingWindow(left: draw(100, 6), right: draw(101, 3)),
-      .slidingWindow(left: nil, right: draw(102, 2)),
-    ]
-    let cap: Double? = draw(103, 2) == 0 ? 1.5 : nil
-    let paged = draw(104, 1) == 1 ? 1 + draw(105, 7) : nil
-    // Valid by construction: every field is in range.
-    let problem = try! AttentionProblem(
-      requests: requests, queryHeads: kvHeads * group, kvHeads: kvHeads, headDim: headDim,
-      mask: masks[maskKind % masks.count], softCap: cap)
-    return RandomProblem(problem: problem, pageSize: paged, seed: seed)
-  }
-
-  func inputs<E: StorageScalar>(_: E.Type) throws -> AttentionInputs<E> {
-    if let pageSize {
-      return try SeededInputs.paged(problem, seed: seed, pageSize: pageSize, as: E.self)
-    }
-    return SeededInputs.contiguous(problem, seed: seed, as: E.self)
-  }
-}
-
-let randomProblems = zip(
-  Gen.int(in: 0...4), Gen.int(in: 0...9), Gen.int(in: 0...80), Gen.int(in: 1...3),
-  Gen.int(in: 0...3), Gen.int(in: 1...40), Gen.int(in: 0...4), Gen.uint64(in: 0...UInt64.max)
-).map {
-  RandomProblem.make(
-    batch: $0, maxQuery: $1, maxKV: $2, kvHeads: $3, group: 1 << $4, headDim: $5, maskKind: $6,
-    seed: $7)
-}
 
 @Suite("Exact attention")
 struct ExactAttentionTests {

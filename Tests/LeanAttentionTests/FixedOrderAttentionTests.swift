@@ -2,6 +2,7 @@ import Foundation
 import LeanAttention
 import LeanAttentionGolden
 import PropertyBased
+import TestSupport
 import Testing
 
 /// The fixed-order path that golden files use: accurate against an 80-bit

@@ -2,6 +2,7 @@ import Foundation
 import LeanAttention
 import LeanAttentionGolden
 import PropertyBased
+import TestSupport
 import Testing
 
 @Suite("Partitioners, schedules and the CPU executor")
@@ -15,15 +16,16 @@ struct PartitionerTests {
   ).map {
     batch, maxQ, maxKV, hkv, gpow, d, sms, causal, seed -> (AttentionProblem, DeviceModel, UInt64)
     in
-    var r = Draws(seed)
+    var r = PhiloxDraws(seed: seed, stream: 7)
     var reqs: [RequestShape] = []
     for _ in 0..<batch {
-      reqs.append(RequestShape(queryLength: r.int(maxQ + 1), kvLength: r.int(maxKV + 1)))
+      reqs.append(
+        RequestShape(queryLength: r.next(below: maxQ + 1), kvLength: r.next(below: maxKV + 1)))
     }
     let p = try! AttentionProblem(
       requests: reqs, queryHeads: hkv << gpow, kvHeads: hkv, headDim: d ?? 64,
       mask: causal ? .causal() : .none)
-    return (p, try! DeviceModel(smCount: sms, ctasPerSM: 1 + r.int(2)), seed)
+    return (p, try! DeviceModel(smCount: sms, ctasPerSM: 1 + r.next(below: 2)), seed)
   }
 
   static let partitioners: [any Partitioner] = [
@@ -85,52 +87,51 @@ struct PartitionerTests {
     }
   }
 
-  @Test("FlashAttention-2's split heuristic on hand-worked cases")
-  func splitHeuristic() {
-    // Paper example on an A100, called with 2 × 108 = 216 and kvBlocks = 6144/128 = 48.
-    // Eligible s: 1,2,3,4,5,6,7,8,10,12,16,24,48. Efficiencies (56s/216 / ⌈·⌉):
-    // .259 .519 .778 .519 .648 .778 .907 .691 .864 .778 .830 .889 .957 → best .957,
-    // threshold .85 × .957 = .813 → the first eligible s at or above it is 7.
+  /// FlashAttention-2's split heuristic, worked by hand: (b·h·mBlocks, SMs passed, KV blocks, splits).
+  ///
+  /// - Paper example on an A100, called with 2 × 108 = 216 and kvBlocks = 6144/128 = 48.
+  ///   Eligible s: 1,2,3,4,5,6,7,8,10,12,16,24,48. Efficiencies (56s/216 / ⌈·⌉):
+  ///   .259 .519 .778 .519 .648 .778 .907 .691 .864 .778 .830 .889 .957 → best .957,
+  ///   threshold .85 × .957 = .813 → the first eligible s at or above it is 7.
+  /// - The same on an H100 (2 × 132 = 264): s = 4 gives .848 ≥ .85 × .926 (s = 48).
+  /// - Enough work already: 200 ≥ 0.8 × 216 → 1 split.
+  /// - One KV block: max_splits = min(128, 216, 1) = 1.
+  /// - bhm = 1, 216 SMs, 4 blocks: eligible 1,2,3,4 with efficiencies s/216 → best 4/216,
+  ///   threshold .85·4/216 = 3.4/216 → s = 4.
+  static let splitCases = [
+    (56, 216, 48, 7), (56, 264, 48, 4), (200, 216, 48, 1), (1, 216, 1, 1), (1, 216, 4, 4),
+  ]
+
+  @Test("FlashAttention-2's split heuristic on hand-worked cases", arguments: splitCases)
+  func splitHeuristic(bhm: Int, sms: Int, kvBlocks: Int, splits: Int) {
     #expect(
       FixedSplitPartitioner.numSplitsHeuristic(
-        batchHeadsMBlocks: 56, smCount: 216, kvBlocks: 48, maxSplits: 128) == 7)
-    // The same on an H100 (2 × 132 = 264): s = 4 gives .848 ≥ .85 × .926 (s = 48).
-    #expect(
-      FixedSplitPartitioner.numSplitsHeuristic(
-        batchHeadsMBlocks: 56, smCount: 264, kvBlocks: 48, maxSplits: 128) == 4)
-    // Enough work already: 200 ≥ 0.8 × 216 → 1 split.
-    #expect(
-      FixedSplitPartitioner.numSplitsHeuristic(
-        batchHeadsMBlocks: 200, smCount: 216, kvBlocks: 48, maxSplits: 128) == 1)
-    // One KV block: max_splits = min(128, 216, 1) = 1.
-    #expect(
-      FixedSplitPartitioner.numSplitsHeuristic(
-        batchHeadsMBlocks: 1, smCount: 216, kvBlocks: 1, maxSplits: 128) == 1)
-    // bhm = 1, 216 SMs, 4 blocks: eligible 1,2,3,4 with efficiencies s/216 → best 4/216,
-    // threshold .85·4/216 = 3.4/216 → s = 4.
-    #expect(
-      FixedSplitPartitioner.numSplitsHeuristic(
-        batchHeadsMBlocks: 1, smCount: 216, kvBlocks: 4, maxSplits: 128) == 4)
+        batchHeadsMBlocks: bhm, smCount: sms, kvBlocks: kvBlocks, maxSplits: 128) == splits)
   }
 
-  @Test("Lean grid and loads on hand-worked cases")
-  func leanGrid() throws {
-    // Paper example on an A100: T = 56 × 48 = 2688 > 4 × 108 → grid = min(216, 32·56·1·1) = 216;
-    // maxTiles = ⌈2688/216⌉ = 13, highLoad = 2688 − 12·216 = 96.
+  /// The lean grid, worked by hand: (tiles T, SMs, KV blocks, KV heads, grid, maxTiles, highLoad).
+  ///
+  /// - Paper example on an A100: T = 56 × 48 = 2688 > 4 × 108 → grid = min(216, 32·56·1·1) = 216;
+  ///   maxTiles = ⌈2688/216⌉ = 13, highLoad = 2688 − 12·216 = 96.
+  /// - Few tiles: T = 16 ≤ 432 → min((16+1)/2 = 8, ⌈32·16/8⌉ = 64) = 8; loads 2 each.
+  /// - T = 9: min(5, ⌈288/9⌉ = 32) = 5; maxTiles 2, highLoad 9 − 5 = 4.
+  static let gridCases = [
+    (2688, 108, 48, 56, 216, 13, 96), (16, 108, 8, 2, 8, 2, 8), (9, 108, 9, 1, 5, 2, 4),
+  ]
+
+  @Test("Lean grid and loads on hand-worked cases", arguments: gridCases)
+  func leanGrid(
+    tiles: Int, sms: Int, kvBlocks: Int, kvHeads: Int, grid: Int, maxTiles: Int, highLoad: Int
+  ) {
     #expect(
       LeanPartitioner.defaultGrid(
-        totalTiles: 2688, smCount: 108, kvBlocks: 48, kvHeads: 56, batch: 1, queryBlocks: 1) == 216)
-    #expect(LeanPartitioner.loads(totalTiles: 2688, grid: 216) == (13, 96))
-    // Few tiles: T = 16 ≤ 432 → min((16+1)/2 = 8, ⌈32·16/8⌉ = 64) = 8; loads 2 each.
-    #expect(
-      LeanPartitioner.defaultGrid(
-        totalTiles: 16, smCount: 108, kvBlocks: 8, kvHeads: 2, batch: 1, queryBlocks: 1) == 8)
-    #expect(LeanPartitioner.loads(totalTiles: 16, grid: 8) == (2, 8))
-    // T = 9: min(5, ⌈288/9⌉ = 32) = 5; maxTiles 2, highLoad 9 − 5 = 4.
-    #expect(
-      LeanPartitioner.defaultGrid(
-        totalTiles: 9, smCount: 108, kvBlocks: 9, kvHeads: 1, batch: 1, queryBlocks: 1) == 5)
-    #expect(LeanPartitioner.loads(totalTiles: 9, grid: 5) == (2, 4))
+        totalTiles: tiles, smCount: sms, kvBlocks: kvBlocks, kvHeads: kvHeads, batch: 1,
+        queryBlocks: 1) == grid)
+    #expect(LeanPartitioner.loads(totalTiles: tiles, grid: grid) == (maxTiles, highLoad))
+  }
+
+  @Test("Lean schedules and lean tiles of ragged, causal and windowed problems")
+  func leanTiles() throws {
     // The partitioner itself on the paper example.
     let p = try AttentionProblem(
       requests: [.init(queryLength: 1, kvLength: 6144)], queryHeads: 56, kvHeads: 56, headDim: 128)
@@ -163,19 +164,41 @@ struct PartitionerTests {
     let p = try AttentionProblem(
       requests: [.init(queryLength: 1, kvLength: 1000)], queryHeads: 2, kvHeads: 1, headDim: 64)
     let good = try LeanPartitioner(grid: 3).schedule(p, on: .h100)
-    var dropped = good
-    dropped.ctas[1].removeAll()
+    func with(_ ctas: [[Segment]]) -> Schedule {
+      Schedule(
+        partitioner: "edited", device: good.device, blockN: good.blockN, outputs: good.outputs,
+        ctas: ctas, reduction: good.reduction)
+    }
+    var ctas = good.ctas
+    ctas[1].removeAll()
+    let dropped = with(ctas)
     #expect(throws: AttentionError.self) { try dropped.validate(for: p) }
-    var doubled = good
-    doubled.ctas[0].append(good.ctas[1][0])
-    #expect(throws: AttentionError.self) { try doubled.validate(for: p) }
-    var wrongHost = good
-    wrongHost.groups[0].host = 2
-    #expect(throws: AttentionError.self) { try wrongHost.validate(for: p) }
+    ctas = good.ctas
+    ctas[0].append(good.ctas[1][0])
+    #expect(throws: AttentionError.self) { try with(ctas).validate(for: p) }
+    ctas = good.ctas
+    ctas[2].append(Segment(output: 5, blocks: 0..<1))
+    #expect(throws: AttentionError.self) { try with(ctas).validate(for: p) }
+    // Decoding checks the structure once, without the problem.
     let data = try JSONEncoder().encode(dropped)
+    #expect(throws: AttentionError.self) { _ = try JSONDecoder().decode(Schedule.self, from: data) }
     #expect(throws: AttentionError.self) { _ = try Schedule.decode(Array(data), for: p) }
-    let ok = try Schedule.decode(Array(try JSONEncoder().encode(good)), for: p)
+    // Encoded groups that disagree with the segments are refused.
+    var json = try #require(
+      try JSONSerialization.jsonObject(with: try JSONEncoder().encode(good)) as? [String: Any])
+    var groups = try #require(json["groups"] as? [[String: Any]])
+    groups[0]["host"] = 2
+    json["groups"] = groups
+    let wrongHost = try JSONSerialization.data(withJSONObject: json)
+    #expect(throws: AttentionError.self) { _ = try Schedule.decode(Array(wrongHost), for: p) }
+    // Another problem: the outputs do not match.
+    let other = try AttentionProblem(
+      requests: [.init(queryLength: 1, kvLength: 2000)], queryHeads: 2, kvHeads: 1, headDim: 64)
+    let goodData = try JSONEncoder().encode(good)
+    #expect(throws: AttentionError.self) { _ = try Schedule.decode(Array(goodData), for: other) }
+    let ok = try Schedule.decode(Array(goodData), for: p)
     #expect(ok == good)
+    #expect(ok.pieces == good.pieces && ok.reduction == .hostMerge)
     #expect(throws: AttentionError.self) { _ = try DeviceModel(smCount: 0) }
     #expect(throws: AttentionError.self) { _ = try DeviceModel.preset("v100") }
   }
@@ -195,9 +218,6 @@ struct PartitionerTests {
     #expect(lean.smUtilization > perHead.smUtilization && lean.smUtilization <= 1)
     #expect(lean.makespan < perHead.makespan)
     let schedule = try LeanPartitioner().schedule(p, on: .a100)
-    let svg = TimelineSVG.render(
-      schedule, timeline: schedule.simulate(kvLengths: lens).timeline, metrics: lean, title: "t")
-    #expect(svg.hasPrefix("<svg") && svg.contains("</svg>"))
     // Each CTA's segments run back to back and fill its placement; 13 tiles of
     // 128 tokens plus fix-ups is the longest lean CTA (12·128 = 1536 for the rest).
     for placement in schedule.simulate(kvLengths: lens).timeline {

@@ -38,15 +38,6 @@ public protocol BLASScalar: PortableElementaryFunctions & StorageScalar & SIMDSc
   static func maximum(_ buffer: UnsafePointer<Self>, count: Int) -> Self
 }
 
-extension BLASScalar {
-  @inlinable
-  public static func maximum(_ buffer: UnsafePointer<Self>, count: Int) -> Self {
-    var m = -Self.infinity
-    for i in 0..<count where buffer[i] > m { m = buffer[i] }
-    return m
-  }
-}
-
 extension Float: BLASScalar {
   @inlinable
   public static func gemm(

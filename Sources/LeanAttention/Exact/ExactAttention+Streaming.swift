@@ -50,113 +50,156 @@ extension ExactAttention {
     output: UnsafeMutablePointer<Scalar>, logSumExp: UnsafeMutablePointer<Scalar>
   ) {
     let r = p.requests[b]
-    let d = p.headDim
-    let g = p.groupSize
-    let lk = r.kvLength
-    let rowsPerHead = r.queryLength * g  // packed rows (token, head in group) per KV head
-    let rows = rowsPerHead * p.kvHeads
-    let ld = p.kvHeads * d
-    let chunks = (lk + streamingChunk - 1) / streamingChunk
-    let tile = streamingTile(rowsPerHead: rowsPerHead)
-    let qBase = p.queryOffsets[b]
-    let kvBase = p.kvOffsets[b] * p.kvHeads * d
-
+    let s = StreamingScratch<Scalar>(
+      problem: p, request: b, keys: keys + p.kvOffsets[b] * p.kvHeads * p.headDim,
+      values: values + p.kvOffsets[b] * p.kvHeads * p.headDim)
+    defer { s.deallocate() }
     // Packed query rows, KV head major: row (h, t, j) is token t, query head h·G + j.
-    var q = [Scalar](repeating: 0, count: rows * d)
-    q.withUnsafeMutableBufferPointer { qb in
-      for h in 0..<p.kvHeads {
-        packQueries(
-          p, request: b, kvHead: h, tokens: 0..<r.queryLength, from: queries,
-          into: qb.baseAddress! + h * rowsPerHead * d)
-      }
+    for h in 0..<p.kvHeads {
+      packQueries(
+        p, request: b, kvHead: h, tokens: 0..<r.queryLength, from: queries,
+        into: s.queries + h * s.rowsPerHead * p.headDim)
     }
-    // Score rows `sld` apart: one cache line past a multiple of 4 KiB, so the
-    // rows of one token (read together, one per head) fall in different L1 sets.
-    let sld = (lk + 1023) / 1024 * 1024 + 64 / MemoryLayout<Scalar>.stride
-    var scores = [Scalar](repeating: 0, count: rows * sld)
-    var partial = [Scalar](repeating: 0, count: chunks * rows * d)
-    var rowMax = [Scalar](repeating: -.infinity, count: rows)
-    var rowSum = [Scalar](repeating: 0, count: rows)
-    let scale = Scalar(p.scale)
-    let cap = p.softCap.map { Scalar($0) }
+    let shared = UncheckedSendable(s)
+    ParallelLoop.run(count: s.chunks, makeState: { () }) { _, c in shared.value.scores(chunk: c) }
+    ParallelLoop.run(count: s.rows, makeState: { () }) { _, row in
+      shared.value.softmaxNumerators(row: row)
+    }
+    ParallelLoop.run(count: s.chunks, makeState: { () }) { _, c in
+      shared.value.weightedValues(chunk: c)
+    }
+    s.sumChunks(into: output, logSumExp: logSumExp)
+  }
+}
 
-    q.withUnsafeBufferPointer { qBuf in
-      scores.withUnsafeMutableBufferPointer { sBuf in
-        partial.withUnsafeMutableBufferPointer { pBuf in
-          rowMax.withUnsafeMutableBufferPointer { mBuf in
-            rowSum.withUnsafeMutableBufferPointer { lBuf in
-              guard let qp = qBuf.baseAddress, let s = sBuf.baseAddress,
-                let part = pBuf.baseAddress,
-                let m = mBuf.baseAddress, let l = lBuf.baseAddress
-              else { return }
-              let shared = UncheckedSendable((qp, s, part, m, l))
-              // 1. Scores.
-              ParallelLoop.run(count: chunks, makeState: { () }) { _, c in
-                let (qp, s, _, _, _) = shared.value
-                let j0 = c * streamingChunk
-                let j1 = Swift.min(j0 + streamingChunk, lk)
-                if rowsPerHead == 1 {
-                  for j in j0..<j1 {
-                    let kp = keys + kvBase + j * ld
-                    for h in 0..<p.kvHeads {
-                      s[h * sld + j] = scale * Scalar.dot(count: d, qp + h * d, kp + h * d)
-                    }
-                  }
-                } else {
-                  for t0 in stride(from: j0, to: j1, by: tile) {
-                    let tn = Swift.min(tile, j1 - t0)
-                    for h in 0..<p.kvHeads {
-                      Scalar.multiplyByTranspose(
-                        m: rowsPerHead, n: tn, k: d, alpha: scale, a: qp + h * rowsPerHead * d,
-                        lda: d, b: keys + kvBase + t0 * ld + h * d, ldb: ld,
-                        c: s + h * rowsPerHead * sld + t0, ldc: sld)
-                    }
-                  }
-                }
-              }
-              // 2. Softmax numerators per row over its visible keys.
-              ParallelLoop.run(count: rows, makeState: { () }) { _, row in
-                let (_, s, _, m, l) = shared.value
-                let t = (row % rowsPerHead) / g
-                (m[row], l[row]) = RowBlockAttention.softmaxNumerators(
-                  s + row * sld, count: lk, visible: p.visibleKeys(request: b, query: t),
-                  softCap: cap)
-              }
-              // 3. P·V into per-chunk partial sums (zero-initialized, so every product adds).
-              ParallelLoop.run(count: chunks, makeState: { () }) { _, c in
-                let (_, s, part, _, _) = shared.value
-                let j0 = c * streamingChunk
-                let j1 = Swift.min(j0 + streamingChunk, lk)
-                let chunkPart = part + c * rows * d
-                for t0 in stride(from: j0, to: j1, by: tile) {
-                  let tn = Swift.min(tile, j1 - t0)
-                  for h in 0..<p.kvHeads {
-                    Scalar.multiply(
-                      m: rowsPerHead, n: d, k: tn, a: s + h * rowsPerHead * sld + t0, lda: sld,
-                      b: values + kvBase + t0 * ld + h * d, ldb: ld, beta: 1,
-                      c: chunkPart + h * rowsPerHead * d, ldc: d)
-                  }
-                }
-              }
-              // Sum the partials in chunk order, normalize, scatter to [token, head, D].
-              for row in 0..<rows {
-                let h = row / rowsPerHead
-                let t = (row % rowsPerHead) / g
-                let j = row % g
-                let dst = (qBase + t) * p.queryHeads + h * g + j
-                let o = output + dst * d
-                // Chunk by chunk (contiguous reads), the same order of additions per element.
-                o.update(repeating: 0, count: d)
-                for c in 0..<chunks {
-                  let pc = part + (c * rows + row) * d
-                  for e in 0..<d { o[e] += pc[e] }
-                }
-                logSumExp[dst] = RowBlockAttention.normalize(o, count: d, max: m[row], sum: l[row])
-              }
-            }
-          }
+/// The scratch of one streamed request and its three steps, each over
+/// disjoint parts of it (so the steps' parallel loops share it safely).
+struct StreamingScratch<Scalar: BLASScalar> {
+  let p: AttentionProblem
+  let request: Int
+  let keys: UnsafePointer<Scalar>
+  let values: UnsafePointer<Scalar>
+  let kvLength: Int
+  /// Packed rows (token, head in group) per KV head.
+  let rowsPerHead: Int
+  let rows: Int
+  let chunks: Int
+  let tile: Int
+  /// Score rows `sld` apart: one cache line past a multiple of 4 KiB, so the
+  /// rows of one token (read together, one per head) fall in different L1 sets.
+  let sld: Int
+  let queries: UnsafeMutablePointer<Scalar>
+  let scoreRows: UnsafeMutablePointer<Scalar>
+  let partial: UnsafeMutablePointer<Scalar>
+  let rowMax: UnsafeMutablePointer<Scalar>
+  let rowSum: UnsafeMutablePointer<Scalar>
+
+  init(
+    problem p: AttentionProblem, request b: Int, keys: UnsafePointer<Scalar>,
+    values: UnsafePointer<Scalar>
+  ) {
+    self.p = p
+    request = b
+    self.keys = keys
+    self.values = values
+    let r = p.requests[b]
+    let d = p.headDim
+    kvLength = r.kvLength
+    rowsPerHead = r.queryLength * p.groupSize
+    rows = rowsPerHead * p.kvHeads
+    chunks = (kvLength + ExactAttention.streamingChunk - 1) / ExactAttention.streamingChunk
+    tile = ExactAttention.streamingTile(rowsPerHead: rowsPerHead)
+    sld = (kvLength + 1023) / 1024 * 1024 + 64 / MemoryLayout<Scalar>.stride
+    func allocate(_ n: Int, _ value: Scalar) -> UnsafeMutablePointer<Scalar> {
+      let buffer = UnsafeMutablePointer<Scalar>.allocate(capacity: Swift.max(1, n))
+      buffer.initialize(repeating: value, count: Swift.max(1, n))
+      return buffer
+    }
+    queries = allocate(rows * d, 0)
+    scoreRows = allocate(rows * sld, 0)
+    partial = allocate(chunks * rows * d, 0)  // zeroed, so every product adds
+    rowMax = allocate(rows, -.infinity)
+    rowSum = allocate(rows, 0)
+  }
+
+  func deallocate() {
+    for buffer in [queries, scoreRows, partial, rowMax, rowSum] { buffer.deallocate() }
+  }
+
+  /// The KV tokens of chunk `c`.
+  func tokens(chunk c: Int) -> Range<Int> {
+    let j0 = c * ExactAttention.streamingChunk
+    return j0..<Swift.min(j0 + ExactAttention.streamingChunk, kvLength)
+  }
+
+  /// Step 1: the scores `scale · q·k` of chunk `c`'s keys for every row.
+  func scores(chunk c: Int) {
+    let d = p.headDim
+    let ld = p.kvHeads * d
+    let scale = Scalar(p.scale)
+    let range = tokens(chunk: c)
+    if rowsPerHead == 1 {
+      for j in range {
+        let kp = keys + j * ld
+        for h in 0..<p.kvHeads {
+          scoreRows[h * sld + j] = scale * Scalar.dot(count: d, queries + h * d, kp + h * d)
         }
       }
+      return
+    }
+    for t0 in stride(from: range.lowerBound, to: range.upperBound, by: tile) {
+      let tn = Swift.min(tile, range.upperBound - t0)
+      for h in 0..<p.kvHeads {
+        Scalar.multiplyByTranspose(
+          m: rowsPerHead, n: tn, k: d, alpha: scale, a: queries + h * rowsPerHead * d,
+          lda: d, b: keys + t0 * ld + h * d, ldb: ld,
+          c: scoreRows + h * rowsPerHead * sld + t0, ldc: sld)
+      }
+    }
+  }
+
+  /// Step 2: soft-cap, mask, max, `exp(s − max)` and the sum of one row, over
+  /// its whole set of visible keys.
+  func softmaxNumerators(row: Int) {
+    let t = (row % rowsPerHead) / p.groupSize
+    (rowMax[row], rowSum[row]) = RowBlockAttention.softmaxNumerators(
+      scoreRows + row * sld, count: kvLength, visible: p.visibleKeys(request: request, query: t),
+      softCap: p.softCap.map { Scalar($0) })
+  }
+
+  /// Step 3: `P·V` of chunk `c`'s tokens into the chunk's partial sums.
+  func weightedValues(chunk c: Int) {
+    let d = p.headDim
+    let ld = p.kvHeads * d
+    let range = tokens(chunk: c)
+    let chunkPart = partial + c * rows * d
+    for t0 in stride(from: range.lowerBound, to: range.upperBound, by: tile) {
+      let tn = Swift.min(tile, range.upperBound - t0)
+      for h in 0..<p.kvHeads {
+        Scalar.multiply(
+          m: rowsPerHead, n: d, k: tn, a: scoreRows + h * rowsPerHead * sld + t0, lda: sld,
+          b: values + t0 * ld + h * d, ldb: ld, beta: 1,
+          c: chunkPart + h * rowsPerHead * d, ldc: d)
+      }
+    }
+  }
+
+  /// Sums the partials in chunk order, normalizes, and writes each row to its
+  /// place in `O [totalQ, Hq, D]` and `LSE [totalQ, Hq]`.
+  func sumChunks(into output: UnsafeMutablePointer<Scalar>, logSumExp: UnsafeMutablePointer<Scalar>)
+  {
+    let d = p.headDim
+    for row in 0..<rows {
+      let dst = p.queryRow(
+        request: request, kvHead: row / rowsPerHead, packedRow: row % rowsPerHead)
+      let o = output + dst * d
+      // Chunk by chunk (contiguous reads), the same order of additions per element.
+      o.update(repeating: 0, count: d)
+      for c in 0..<chunks {
+        let pc = partial + (c * rows + row) * d
+        for e in 0..<d { o[e] += pc[e] }
+      }
+      logSumExp[dst] = RowBlockAttention.normalize(o, count: d, max: rowMax[row], sum: rowSum[row])
     }
   }
 }

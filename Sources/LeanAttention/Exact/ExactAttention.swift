@@ -106,6 +106,26 @@ public enum ExactAttention {
     }
   }
 
+  /// Copies packed `rows` of one KV head's group in request `b` (relative to
+  /// the request, as ``AttentionProblem/queryRow(request:kvHead:packedRow:)``
+  /// numbers them) from `[rows, D]` and `[rows]` to their places in
+  /// `O [totalQ, Hq, D]` and `LSE [totalQ, Hq]`: the one way rows go back.
+  ///
+  /// - Complexity: O(rows · D).
+  static func scatterRows<Scalar>(
+    _ p: AttentionProblem, request b: Int, kvHead: Int, rows: Range<Int>,
+    output: UnsafePointer<Scalar>, logSumExp: UnsafePointer<Scalar>,
+    into destination: UnsafeMutablePointer<Scalar>,
+    logSumExp destinationLogSumExp: UnsafeMutablePointer<Scalar>
+  ) {
+    let d = p.headDim
+    for (i, r) in rows.enumerated() {
+      let row = p.queryRow(request: b, kvHead: kvHead, packedRow: r)
+      destinationLogSumExp[row] = logSumExp[i]
+      (destination + row * d).update(from: output + i * d, count: d)
+    }
+  }
+
   /// One work item: a block of query tokens of one request against one KV head.
   struct WorkItem: Sendable {
     var request: Int
@@ -158,20 +178,12 @@ public enum ExactAttention {
     ) {
       let d = p.headDim
       let g = p.groupSize
-      let hq = p.queryHeads
       let rows = item.tokens.count * g
-      var lo = Int.max
-      var hi = Int.min
       for (t, i) in item.tokens.enumerated() {
         let vis = p.visibleKeys(request: item.request, query: i)
-        if !vis.isEmpty {
-          lo = Swift.min(lo, vis.lowerBound)
-          hi = Swift.max(hi, vis.upperBound)
-        }
         for j in 0..<g { visible[t * g + j] = vis }
       }
-      let columns = lo < hi ? lo..<hi : 0..<0
-      let qBase = p.queryOffsets[item.request]
+      let columns = p.visibleKeys(request: item.request, queries: item.tokens)
       q.withUnsafeMutableBufferPointer { qb in
         ExactAttention.packQueries(
           p, request: item.request, kvHead: item.kvHead, tokens: item.tokens, from: queries,
@@ -188,14 +200,11 @@ public enum ExactAttention {
                 rows: rows, queries: qb.baseAddress!, keys: keys + panel, values: values + panel,
                 ld: ld, columns: columns, visible: vb, output: blockOut,
                 logSumExp: lb.baseAddress!)
-              // Scatter the rows back to [token, head, D].
-              for (t, i) in item.tokens.enumerated() {
-                let dst = (qBase + i) * hq + item.kvHead * g
-                for j in 0..<g {
-                  logSumExp[dst + j] = lb[t * g + j]
-                  (output + (dst + j) * d).update(from: blockOut + (t * g + j) * d, count: d)
-                }
-              }
+              ExactAttention.scatterRows(
+                p, request: item.request, kvHead: item.kvHead,
+                rows: (item.tokens.lowerBound * g)..<(item.tokens.upperBound * g),
+                output: blockOut, logSumExp: lb.baseAddress!, into: output,
+                logSumExp: logSumExp)
             }
           }
         }

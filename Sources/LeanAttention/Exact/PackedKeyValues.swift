@@ -20,21 +20,21 @@ struct PackedKeyValues<Scalar: BLASScalar>: Sendable {
       values = v.storage.map { Scalar($0.doubleValue) }
     case .paged(let k, let v, let table):
       (keys, values) = Self.gather(
-        inputs.problem, k.storage, v.storage, pageSize: k.shape[1], table: table)
+        inputs.problem, k.storage, v.storage, pages: (k.shape[1], table))
     }
   }
 
   /// Copies a paged cache into packed order, converting as it goes.
   private static func gather<Element: StorageScalar>(
-    _ p: AttentionProblem, _ k: [Element], _ v: [Element], pageSize: Int, table: [[Int32]]
+    _ p: AttentionProblem, _ k: [Element], _ v: [Element], pages: (size: Int, table: [[Int32]])
   ) -> ([Scalar], [Scalar]) {
     let row = p.kvHeads * p.headDim
     var kOut = [Scalar](repeating: 0, count: p.totalKVTokens * row)
     var vOut = kOut
     for b in 0..<p.batchSize {
       for j in 0..<p.requests[b].kvLength {
-        let src = (Int(table[b][j / pageSize]) * pageSize + j % pageSize) * row
-        let dst = (p.kvOffsets[b] + j) * row
+        let src = p.kvStorageRow(request: b, token: j, pages: pages) * row
+        let dst = p.kvStorageRow(request: b, token: j) * row
         for e in 0..<row {
           kOut[dst + e] = Scalar(k[src + e].doubleValue)
           vOut[dst + e] = Scalar(v[src + e].doubleValue)

@@ -31,17 +31,14 @@ public enum ScheduleExecutor {
     public func splitMajorPartials() -> AttentionOutput<Scalar> {
       let p = problem
       let d = p.headDim
-      let splits = pieces.map(\.count).max() ?? 0
+      let splits = schedule.maxSplits
       let rows = p.totalQueryTokens * p.queryHeads
       var o = [Scalar](repeating: 0, count: splits * rows * d)
       var l = [Scalar](repeating: -.infinity, count: splits * rows)
-      for (i, tile) in schedule.outputs.enumerated() {
-        for (s, states) in pieces[i].enumerated() {
-          for (r, state) in zip(tile.rows, states) {
-            let row = tile.queryRow(r, in: p)
-            l[s * rows + row] = state.logSumExp
-            for e in 0..<d { o[(s * rows + row) * d + e] = state.output[e] }
-          }
+      for (tile, parts) in zip(schedule.outputs, pieces) {
+        for (s, states) in parts.enumerated() {
+          ScheduleExecutor.scatter(
+            states, of: tile, problem: p, into: &o, logSumExp: &l, split: s)
         }
       }
       return AttentionOutput(
@@ -84,8 +81,7 @@ public enum ScheduleExecutor {
     let kv = PackedKeyValues<Scalar>(inputs)
     let queries = inputs.queries.storage.map { Scalar($0.doubleValue) }
     // Every piece (a CTA's segment) in KV order per output: its index is its split.
-    let order = Schedule.pieces(outputs: schedule.outputs.count, ctas: schedule.ctas)
-    let flat = order.enumerated().flatMap { o, list in list.enumerated().map { (o, $0, $1) } }
+    let flat = schedule.pieces.enumerated().flatMap { o, list in list.map { (o, $0.blocks) } }
     // Segments start from the empty state, so they are computed independently
     // (a CTA's segments could run back to back with the same result).
     var computed = [[AttentionState<Scalar>]](repeating: [], count: flat.count)
@@ -101,30 +97,25 @@ public enum ScheduleExecutor {
               body: { kernel, i in
                 let (res, k, v, q) = shared.value
                 guard let res, let k, let v, let q else { return }
-                let (output, _, piece) = flat[i]
+                let (output, blocks) = flat[i]
                 res[i] = segmentStates(
-                  Segment(output: output, blocks: piece.blocks), schedule: schedule, problem: p,
-                  kernel: &kernel, queries: q, keys: k, values: v)
+                  of: schedule.outputs[output], blocks: blocks, blockN: schedule.blockN,
+                  problem: p, kernel: &kernel, queries: q, keys: k, values: v)
               })
           }
         }
       }
     }
     var pieces = schedule.outputs.map { _ in [[AttentionState<Scalar>]]() }
-    for ((output, _, _), states) in zip(flat, computed) { pieces[output].append(states) }
-    // Hosts merge their groups: own piece first, then peers in split order.
+    for ((output, _), states) in zip(flat, computed) { pieces[output].append(states) }
+    // Hosts merge their groups: own piece (split 0) first, then peers in split order.
     var out = [Scalar](repeating: 0, count: p.totalQueryTokens * p.queryHeads * d)
     var lse = [Scalar](repeating: -.infinity, count: p.totalQueryTokens * p.queryHeads)
-    for group in schedule.groups {
-      let tile = schedule.outputs[group.output]
-      let parts = pieces[group.output]
-      for (index, r) in tile.rows.enumerated() {
-        var state = parts[0][index]
-        for piece in parts.dropFirst() { state = AttentionState.merge(state, piece[index]) }
-        let row = tile.queryRow(r, in: p)
-        lse[row] = state.logSumExp
-        for e in 0..<d { out[row * d + e] = state.output[e] }
+    for (tile, parts) in zip(schedule.outputs, pieces) where !parts.isEmpty {
+      let merged = (0..<tile.rows.count).map { index in
+        parts.dropFirst().reduce(parts[0][index]) { AttentionState.merge($0, $1[index]) }
       }
+      scatter(merged, of: tile, problem: p, into: &out, logSumExp: &lse)
     }
     let result = AttentionOutput(
       output: Tensor(uncheckedShape: [p.totalQueryTokens, p.queryHeads, d], storage: out),
@@ -132,32 +123,59 @@ public enum ScheduleExecutor {
     return Execution(result: result, pieces: pieces, schedule: schedule, problem: p)
   }
 
-  /// The state of every packed row of a segment's output tile over the segment's blocks.
+  /// Writes the states of `tile`'s rows to split `split` of `O [splits, totalQ, Hq, D]`
+  /// and `LSE [splits, totalQ, Hq]` through ``ExactAttention/scatterRows``.
+  static func scatter<Scalar: BLASScalar>(
+    _ states: [AttentionState<Scalar>], of tile: OutputTile, problem p: AttentionProblem,
+    into output: inout [Scalar], logSumExp: inout [Scalar], split: Int = 0
+  ) {
+    let d = p.headDim
+    let rows = p.totalQueryTokens * p.queryHeads
+    let o = states.flatMap(\.output)
+    let l = states.map(\.logSumExp)
+    o.withUnsafeBufferPointer { ob in
+      l.withUnsafeBufferPointer { lb in
+        output.withUnsafeMutableBufferPointer { out in
+          logSumExp.withUnsafeMutableBufferPointer { lse in
+            ExactAttention.scatterRows(
+              p, request: tile.request, kvHead: tile.kvHead, rows: tile.rows,
+              output: ob.baseAddress!, logSumExp: lb.baseAddress!,
+              into: out.baseAddress! + split * rows * d, logSumExp: lse.baseAddress! + split * rows)
+          }
+        }
+      }
+    }
+  }
+
+  /// The state of every packed row of `tile` over KV `blocks` of `blockN` tokens.
   static func segmentStates<Scalar, Kernel: BlockAttentionKernel<Scalar>>(
-    _ segment: Segment, schedule: Schedule, problem p: AttentionProblem,
+    of tile: OutputTile, blocks: Range<Int>, blockN: Int, problem p: AttentionProblem,
     kernel: inout Kernel,
     queries: UnsafePointer<Scalar>, keys: UnsafePointer<Scalar>, values: UnsafePointer<Scalar>
   ) -> [AttentionState<Scalar>] {
-    let tile = schedule.outputs[segment.output]
     let d = p.headDim
     let g = p.groupSize
     let rows = tile.rows.count
-    var q = [Scalar](repeating: 0, count: rows * d)
-    var visible: [Range<Int>] = []
-    for (index, r) in tile.rows.enumerated() {
-      let token = r / g
-      let src = tile.queryRow(r, in: p) * d
-      for e in 0..<d { q[index * d + e] = queries[src + e] }
-      visible.append(p.visibleKeys(request: tile.request, query: token))
+    // Pack the whole tokens the tile's rows touch; its rows start `rows.lowerBound % G`
+    // rows in (a 64-row block may begin inside a token's group of heads).
+    let tokens = (tile.rows.lowerBound / g)..<((tile.rows.upperBound + g - 1) / g)
+    var packed = [Scalar](repeating: 0, count: tokens.count * g * d)
+    packed.withUnsafeMutableBufferPointer { buffer in
+      ExactAttention.packQueries(
+        p, request: tile.request, kvHead: tile.kvHead, tokens: tokens, from: queries,
+        into: buffer.baseAddress!)
     }
+    let first = (tile.rows.lowerBound - tokens.lowerBound * g) * d
+    let q = Array(packed[first..<(first + rows * d)])
+    let visible = tile.rows.map { p.visibleKeys(request: tile.request, query: $0 / g) }
     var states = [AttentionState<Scalar>](repeating: .empty(dimension: d), count: rows)
     var o = [Scalar](repeating: 0, count: rows * d)
     var l = [Scalar](repeating: 0, count: rows)
     let length = p.requests[tile.request].kvLength
     let ld = p.kvHeads * d
     let panel = (p.kvOffsets[tile.request] * p.kvHeads + tile.kvHead) * d
-    for k in segment.blocks {
-      let columns = (k * schedule.blockN)..<Swift.min((k + 1) * schedule.blockN, length)
+    for k in blocks {
+      let columns = (k * blockN)..<Swift.min((k + 1) * blockN, length)
       q.withUnsafeBufferPointer { qb in
         visible.withUnsafeBufferPointer { vb in
           o.withUnsafeMutableBufferPointer { ob in

@@ -81,6 +81,6 @@ public struct FixedSplitPartitioner: Partitioner {
     }
     return Schedule(
       partitioner: name, device: device, blockN: space.blockN, outputs: space.outputs, ctas: ctas,
-      groups: Schedule.groups(outputs: space.outputs.count, ctas: ctas), numSplits: s)
+      reduction: .combinePass, numSplits: s)
   }
 }

@@ -48,6 +48,7 @@ public struct LeanPartitioner: Partitioner {
     let space = try LeanTileSpace(problem: problem, blockN: blockN)
     let t = space.totalTiles
     var ctas: [[Segment]] = []
+    var highLoadCTAs: Int?
     if t > 0 {
       let g: Int
       if let grid {
@@ -62,6 +63,7 @@ public struct LeanPartitioner: Partitioner {
           batch: problem.batchSize, queryBlocks: space.maxQueryBlocks)
       }
       let (maxTiles, highLoad) = Self.loads(totalTiles: t, grid: g)
+      highLoadCTAs = highLoad
       var output = 0
       var start = 0
       for c in 0..<g {
@@ -83,6 +85,6 @@ public struct LeanPartitioner: Partitioner {
     }
     return Schedule(
       partitioner: name, device: device, blockN: space.blockN, outputs: space.outputs, ctas: ctas,
-      groups: Schedule.groups(outputs: space.outputs.count, ctas: ctas))
+      reduction: .hostMerge, highLoadCTAs: highLoadCTAs)
   }
 }

@@ -23,8 +23,7 @@ extension OutputTile {
   /// for the row's first element in Q or O.
   @inlinable
   public func queryRow(_ r: Int, in p: AttentionProblem) -> Int {
-    let g = p.groupSize
-    return (p.queryOffsets[request] + r / g) * p.queryHeads + kvHead * g + r % g
+    p.queryRow(request: request, kvHead: kvHead, packedRow: r)
   }
 }
 
@@ -74,16 +73,9 @@ public struct LeanTileSpace: Hashable, Sendable {
       var spans: [Range<Int>] = []
       for m in 0..<blocks {
         let r = (m * Self.rowsPerTile)..<Swift.min((m + 1) * Self.rowsPerTile, rows)
-        var lo = Int.max
-        var hi = Int.min
-        for t in (r.lowerBound / g)...((r.upperBound - 1) / g) {
-          let vis = problem.visibleKeys(request: b, query: t)
-          if !vis.isEmpty {
-            lo = Swift.min(lo, vis.lowerBound)
-            hi = Swift.max(hi, vis.upperBound)
-          }
-        }
-        spans.append(lo < hi ? (lo / n)..<((hi + n - 1) / n) : 0..<0)
+        let keys = problem.visibleKeys(
+          request: b, queries: (r.lowerBound / g)..<((r.upperBound - 1) / g + 1))
+        spans.append(keys.isEmpty ? 0..<0 : (keys.lowerBound / n)..<((keys.upperBound + n - 1) / n))
       }
       for h in 0..<problem.kvHeads {
         for m in 0..<blocks {

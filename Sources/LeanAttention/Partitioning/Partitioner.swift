@@ -25,6 +25,6 @@ public struct PerHeadPartitioner: Partitioner {
     }
     return Schedule(
       partitioner: name, device: device, blockN: space.blockN, outputs: space.outputs, ctas: ctas,
-      groups: Schedule.groups(outputs: space.outputs.count, ctas: ctas))
+      reduction: .hostMerge)
   }
 }

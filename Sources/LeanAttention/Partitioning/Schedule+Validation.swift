@@ -4,13 +4,11 @@ extension Schedule {
   /// Proves the schedule computes `problem` exactly once.
   ///
   /// Checks that the outputs are the problem's lean-tile outputs for this
-  /// `blockN`; that every segment lies within its output's visible blocks and
-  /// segments of one output neither overlap nor leave gaps; that every output
-  /// with work has exactly one reduction group whose host holds the first
-  /// visible block and whose peers are the other segments in KV order.
+  /// `blockN`, then the structure (see ``validateStructure()``). The pieces and
+  /// reduction groups were derived once when the schedule was made; this reads them.
   ///
   /// - Throws: ``AttentionError/invalidSchedule(reason:)`` naming the first problem found.
-  /// - Complexity: O(outputs + segments · log segments).
+  /// - Complexity: O(outputs + segments).
   public func validate(for problem: AttentionProblem) throws(AttentionError) {
     let space = try LeanTileSpace(problem: problem, blockN: blockN)
     guard space.outputs == outputs else {
@@ -19,6 +17,16 @@ extension Schedule {
           "its \(outputs.count) output tiles are not the problem's \(space.outputs.count) tiles for blockN \(blockN)"
       )
     }
+    try validateStructure()
+  }
+
+  /// Checks what needs no problem: every segment names an output, is not
+  /// empty and lies within the output's visible blocks, and the pieces of every
+  /// output cover its visible blocks without overlap or gap.
+  ///
+  /// - Throws: ``AttentionError/invalidSchedule(reason:)`` naming the first problem found.
+  /// - Complexity: O(outputs + segments).
+  public func validateStructure() throws(AttentionError) {
     for (c, segments) in ctas.enumerated() {
       for s in segments {
         guard outputs.indices.contains(s.output) else {
@@ -37,7 +45,7 @@ extension Schedule {
         }
       }
     }
-    for (o, sorted) in Self.pieces(outputs: outputs.count, ctas: ctas).enumerated() {
+    for (o, sorted) in pieces.enumerated() {
       let vis = outputs[o].visibleBlocks
       var next = vis.lowerBound
       for piece in sorted {
@@ -53,20 +61,21 @@ extension Schedule {
           reason: "output \(o): KV blocks \(next)..<\(vis.upperBound) are not covered")
       }
     }
-    let expected = Self.groups(outputs: outputs.count, ctas: ctas)
-    guard groups == expected else {
-      let bad = zip(groups, expected).first { $0 != $1 }
-      throw .invalidSchedule(
-        reason: bad.map {
-          "reduction group of output \($0.1.output) should have host \($0.1.host) and peers \($0.1.peers.map(\.cta)), has host \($0.0.host) and peers \($0.0.peers.map(\.cta))"
-        } ?? "has \(groups.count) reduction groups; the segments need \(expected.count)")
-    }
   }
 
-  /// Decodes a schedule and validates it against `problem`.
+  /// Decodes a schedule (which checks its structure) and validates it against `problem`.
+  ///
+  /// - Throws: ``AttentionError/invalidSchedule(reason:)`` for a schedule that
+  ///   does not compute `problem` exactly once; `DecodingError` for malformed JSON.
   public static func decode(_ data: [UInt8], for problem: AttentionProblem) throws -> Schedule {
     let schedule = try JSONDecoder().decode(Schedule.self, from: Data(data))
-    try schedule.validate(for: problem)
+    let space = try LeanTileSpace(problem: problem, blockN: schedule.blockN)
+    guard space.outputs == schedule.outputs else {
+      throw AttentionError.invalidSchedule(
+        reason:
+          "its \(schedule.outputs.count) output tiles are not the problem's \(space.outputs.count) tiles for blockN \(schedule.blockN)"
+      )
+    }
     return schedule
   }
 }

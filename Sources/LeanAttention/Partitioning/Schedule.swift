@@ -39,65 +39,91 @@ public struct ReductionGroup: Hashable, Sendable, Codable {
 /// exactly one segment; every output tile with work has one reduction group.
 /// A schedule is data: it can be encoded, checked by ``validate(for:)``,
 /// executed on the CPU by ``ScheduleExecutor`` or uploaded to a GPU.
-public struct Schedule: Hashable, Sendable, Codable {
-  /// Which partitioner made it (`per-head`, `fixed-split`, `lean`).
+///
+/// The schedule carries what its consumers need, computed once when it is made
+/// or decoded: each output's ``pieces`` in KV order (a piece's index is its
+/// split), the ``groups`` derived from them, ``maxSplits`` and the
+/// ``reduction`` strategy. Consumers read these and never ask which
+/// partitioner made the schedule, so a user's own ``Partitioner`` works with
+/// every executor. The CTAs, outputs and groups are immutable, so the derived
+/// view cannot go stale.
+public struct Schedule: Hashable, Sendable {
+  /// Which partitioner made it (`per-head`, `fixed-split`, `lean`, or a user's
+  /// own name); for display only.
   public var partitioner: String
   /// The device it was made for.
   public var device: DeviceModel
   /// KV tokens per lean tile.
-  public var blockN: Int
+  public let blockN: Int
   /// Every output tile in global order (empty ones included).
-  public var outputs: [OutputTile]
+  public let outputs: [OutputTile]
   /// The segments of each CTA, in execution order; a CTA may have none.
-  public var ctas: [[Segment]]
-  /// The reduction group of every output tile with at least one segment.
-  public var groups: [ReductionGroup]
-  /// Splits per output tile (fixed-split only).
+  public let ctas: [[Segment]]
+  /// How outputs cut into several pieces are merged.
+  public var reduction: ReductionStrategy
+  /// Splits per output tile, when the partitioner cuts every output alike (fixed-split).
   public var numSplits: Int?
+  /// CTAs that take one lean tile more than the rest, when the partitioner
+  /// balances loads that way (lean); `nil` otherwise.
+  public var highLoadCTAs: Int?
 
+  /// The reduction group of every output tile with at least one piece, in output order.
+  public let groups: [ReductionGroup]
+  /// Every output's non-empty pieces, in KV order: `pieces[output][split]`.
+  ///
+  /// Split indices, hosts and peers are all read from this one ordering.
+  /// Segments naming an output outside `0..<outputs.count` are left out here;
+  /// ``validate(for:)`` reports them.
+  public let pieces: [[Piece]]
+  /// The most pieces of any output tile (0 when no output has work).
+  public let maxSplits: Int
+
+  /// One piece of an output tile: a segment and the CTA that runs it.
+  public struct Piece: Hashable, Sendable {
+    /// The CTA that runs the segment.
+    public var cta: Int
+    /// The segment's KV blocks.
+    public var blocks: Range<Int>
+
+    public init(cta: Int, blocks: Range<Int>) {
+      self.cta = cta
+      self.blocks = blocks
+    }
+  }
+
+  /// A schedule whose pieces and reduction groups are derived from its CTAs'
+  /// segments: split 0's CTA hosts, the others are peers in KV order.
+  ///
+  /// - Complexity: O(outputs + segments · log segments).
   public init(
-    partitioner: String, device: DeviceModel, blockN: Int, outputs: [OutputTile], ctas: [[Segment]],
-    groups: [ReductionGroup], numSplits: Int? = nil
+    partitioner: String, device: DeviceModel, blockN: Int, outputs: [OutputTile],
+    ctas: [[Segment]], reduction: ReductionStrategy, numSplits: Int? = nil,
+    highLoadCTAs: Int? = nil
   ) {
     self.partitioner = partitioner
     self.device = device
     self.blockN = blockN
     self.outputs = outputs
     self.ctas = ctas
-    self.groups = groups
+    self.reduction = reduction
     self.numSplits = numSplits
-  }
-
-  /// One piece of an output tile: a segment and the CTA that runs it.
-  public struct Piece: Hashable, Sendable {
-    public var cta: Int
-    public var blocks: Range<Int>
-  }
-
-  /// Every output's non-empty pieces, in KV order: `pieces[output][split]`.
-  ///
-  /// Split indices, hosts and peers are all read from this one ordering.
-  /// Segments naming an output outside `0..<outputs` are skipped here;
-  /// ``validate(for:)`` reports them.
-  /// - Complexity: O(segments · log segments).
-  public static func pieces(outputs: Int, ctas: [[Segment]]) -> [[Piece]] {
-    var pieces = [[Piece]](repeating: [], count: outputs)
+    self.highLoadCTAs = highLoadCTAs
+    var pieces = [[Piece]](repeating: [], count: outputs.count)
     for (c, segments) in ctas.enumerated() {
       for s in segments where !s.blocks.isEmpty && pieces.indices.contains(s.output) {
         pieces[s.output].append(Piece(cta: c, blocks: s.blocks))
       }
     }
-    return pieces.map { $0.sorted { $0.blocks.lowerBound < $1.blocks.lowerBound } }
-  }
-
-  /// The reduction groups implied by the CTAs' segments: split 0's CTA hosts,
-  /// the others are peers with split indices 1, 2, … in KV order.
-  public static func groups(outputs: Int, ctas: [[Segment]]) -> [ReductionGroup] {
-    pieces(outputs: outputs, ctas: ctas).enumerated().compactMap { o, p in
-      p.first.map { host in
+    self.pieces = pieces.map { $0.sorted { $0.blocks.lowerBound < $1.blocks.lowerBound } }
+    self.maxSplits = self.pieces.map(\.count).max() ?? 0
+    self.groups = self.pieces.enumerated().compactMap { o, list in
+      list.first.map { host in
         ReductionGroup(
           output: o, host: host.cta,
-          peers: p.dropFirst().enumerated().map { Peer(cta: $0.element.cta, split: $0.offset + 1) })
+          peers: list.dropFirst().enumerated().map {
+            Peer(cta: $0.element.cta, split: $0.offset + 1)
+          }
+        )
       }
     }
   }

@@ -18,7 +18,7 @@ public struct ScheduleMetrics: Hashable, Sendable, Codable {
   public var blockN: Int
   public var maxTilesPerCTA: Int
   public var minTilesPerCTA: Int
-  /// CTAs that take the larger load (lean), or all CTAs with work.
+  /// CTAs that take the larger load (``Schedule/highLoadCTAs``, lean), or all CTAs with work.
   public var highLoadCTAs: Int
   public var numSplits: Int?
   public var maxSplitsPerOutput: Int
@@ -125,10 +125,8 @@ extension Schedule {
     }
     let makespan = free.max() ?? 0
     let busy = costs.reduce(0, +)
-    var splitCounts = [Int](repeating: 0, count: outputs.count)
-    for g in groups { splitCounts[g.output] = 1 + g.peers.count }
     var histogram: [String: Int] = [:]
-    for n in splitCounts where n > 0 { histogram[String(n), default: 0] += 1 }
+    for list in pieces where !list.isEmpty { histogram[String(list.count), default: 0] += 1 }
     let working = tilesPerCTA.filter { $0 > 0 }
     let maxTiles = tilesPerCTA.max() ?? 0
     let perOutput = Set(outputs.map(\.visibleBlocks.count))
@@ -138,9 +136,8 @@ extension Schedule {
       totalTiles: tilesPerCTA.reduce(0, +),
       tilesPerHead: perOutput.count == 1 ? perOutput.first : nil,
       blockN: blockN, maxTilesPerCTA: maxTiles, minTilesPerCTA: tilesPerCTA.min() ?? 0,
-      highLoadCTAs: partitioner == "lean"
-        ? tilesPerCTA.filter { $0 == maxTiles }.count : working.count,
-      numSplits: numSplits, maxSplitsPerOutput: splitCounts.max() ?? 0, splitHistogram: histogram,
+      highLoadCTAs: highLoadCTAs ?? working.count,
+      numSplits: numSplits, maxSplitsPerOutput: maxSplits, splitHistogram: histogram,
       partialStates: groups.reduce(0) { $0 + $1.peers.count }, waves: waves,
       waveEfficiency: waves == 0 ? 0 : waves / waves.rounded(.up),
       makespan: makespan,

@@ -1,37 +1,48 @@
+/// The mask's one JSON spelling, the one golden files' `case` metadata uses:
+///
+///     {"type": "none"}
+///     {"type": "causal", "causal_alignment": "bottom-right"|"top-left"}
+///     {"type": "sliding_window", "window_left": n, "window_right": n}   // -1 = unbounded
+///
+/// (`-1` for an unbounded side is FlashAttention's spelling.)
 extension AttentionMask: Codable {
-  private enum CodingKeys: String, CodingKey { case kind, alignment, left, right }
+  private enum CodingKeys: String, CodingKey {
+    case type
+    case causalAlignment = "causal_alignment"
+    case windowLeft = "window_left"
+    case windowRight = "window_right"
+  }
 
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
-    let kind = try c.decode(String.self, forKey: .kind)
-    switch kind {
+    let type = try c.decode(String.self, forKey: .type)
+    switch type {
     case "none": self = .none
     case "causal":
-      let a = try c.decodeIfPresent(CausalAlignment.self, forKey: .alignment) ?? .bottomRight
+      let a = try c.decodeIfPresent(CausalAlignment.self, forKey: .causalAlignment) ?? .bottomRight
       self = .causal(a)
-    case "sliding-window":
-      // −1 is FlashAttention's spelling of an unbounded side.
-      let l = try c.decodeIfPresent(Int.self, forKey: .left).flatMap { $0 < 0 ? nil : $0 }
-      let r = try c.decodeIfPresent(Int.self, forKey: .right).flatMap { $0 < 0 ? nil : $0 }
+    case "sliding_window":
+      let l = try c.decodeIfPresent(Int.self, forKey: .windowLeft).flatMap { $0 < 0 ? nil : $0 }
+      let r = try c.decodeIfPresent(Int.self, forKey: .windowRight).flatMap { $0 < 0 ? nil : $0 }
       self = .slidingWindow(left: l, right: r)
     default:
       throw DecodingError.dataCorruptedError(
-        forKey: .kind, in: c,
-        debugDescription: "unknown mask kind '\(kind)'; allowed: none, causal, sliding-window")
+        forKey: .type, in: c,
+        debugDescription: "unknown mask type '\(type)'; allowed: none, causal, sliding_window")
     }
   }
 
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     switch self {
-    case .none: try c.encode("none", forKey: .kind)
+    case .none: try c.encode("none", forKey: .type)
     case .causal(let a):
-      try c.encode("causal", forKey: .kind)
-      try c.encode(a, forKey: .alignment)
+      try c.encode("causal", forKey: .type)
+      try c.encode(a, forKey: .causalAlignment)
     case .slidingWindow(let l, let r):
-      try c.encode("sliding-window", forKey: .kind)
-      try c.encode(l ?? -1, forKey: .left)
-      try c.encode(r ?? -1, forKey: .right)
+      try c.encode("sliding_window", forKey: .type)
+      try c.encode(l ?? -1, forKey: .windowLeft)
+      try c.encode(r ?? -1, forKey: .windowRight)
     }
   }
 }

@@ -157,6 +157,38 @@ public struct AttentionProblem: Hashable, Sendable {
     return mask.visibleKeys(query: i, queryLength: r.queryLength, kvLength: r.kvLength)
   }
 
+  /// The union of the keys visible to query `tokens` of request `b`: the
+  /// smallest range holding every token's visible keys, empty (`0..<0`) when
+  /// every token is fully masked.
+  ///
+  /// It is the span of keys a block of these tokens reads; keys in it that a
+  /// token does not see are masked row by row.
+  ///
+  /// - Complexity: O(tokens).
+  public func visibleKeys(request b: Int, queries tokens: Range<Int>) -> Range<Int> {
+    var lo = Int.max
+    var hi = Int.min
+    for t in tokens {
+      let vis = visibleKeys(request: b, query: t)
+      if !vis.isEmpty {
+        lo = Swift.min(lo, vis.lowerBound)
+        hi = Swift.max(hi, vis.upperBound)
+      }
+    }
+    return lo < hi ? lo..<hi : 0..<0
+  }
+
+  /// The flat `[totalQ, Hq]` index of packed row `r` of KV head `h`'s group in
+  /// request `b`: token `r / G`, query head `h·G + r % G` (rows are token-major,
+  /// the group's heads adjacent). Multiply by `D` for the row's first element in Q or O.
+  ///
+  /// - Complexity: O(1).
+  @inlinable
+  public func queryRow(request b: Int, kvHead h: Int, packedRow r: Int) -> Int {
+    let g = groupSize
+    return (queryOffsets[b] + r / g) * queryHeads + h * g + r % g
+  }
+
   /// Multiply-adds counted as 2 FLOPs, for both products, over visible keys only.
   ///
   /// - Complexity: O(total query tokens).

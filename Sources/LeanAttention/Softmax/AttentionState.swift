@@ -81,9 +81,6 @@ public struct AttentionState<Value: PortableElementaryFunctions>: Sendable, Hash
   /// The LSE in `base`.
   public func logSumExp(base: LogBase) -> Value { base.fromNatural(logSumExp) }
 
-  /// The final attention output and LSE of the row: `(o, lse)`.
-  public func finalize() -> (output: [Value], logSumExp: Value) { (output, logSumExp) }
-
   /// The state of one row over a chunk of keys, computed directly.
   ///
   /// - Parameters:

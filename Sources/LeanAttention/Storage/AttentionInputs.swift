@@ -85,14 +85,8 @@ public struct AttentionInputs<Element: StorageScalar>: Sendable {
   @inlinable
   public func kvRowIndex(request b: Int, token j: Int, kvHead g: Int) -> Int {
     let p = problem
-    switch keyValues {
-    case .contiguous:
-      return ((p.kvOffsets[b] + j) * p.kvHeads + g) * p.headDim
-    case .paged(let k, _, let table):
-      let pageSize = k.shape[1]
-      let page = Int(table[b][j / pageSize])
-      return ((page * pageSize + j % pageSize) * p.kvHeads + g) * p.headDim
-    }
+    return (p.kvStorageRow(request: b, token: j, pages: keyValues.pages) * p.kvHeads + g)
+      * p.headDim
   }
 
   /// The key and value storage arrays.

@@ -64,8 +64,6 @@ extension BFloat16: StorageScalar {
   @inlinable public init(roundingFrom value: Double) { self.init(value) }
   @inlinable public var doubleValue: Double { Double(float) }
   @inlinable public var floatValue: Float { float }
-  public static var dtypeName: String { "BF16" }
-  public static var byteWidth: Int { 2 }
 }
 
 extension BFloat16: CustomStringConvertible {

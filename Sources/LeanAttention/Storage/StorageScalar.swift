@@ -11,26 +11,18 @@ public protocol StorageScalar: Sendable, Hashable {
   var doubleValue: Double { get }
   /// The value as a `Float` (exact for every storage type narrower than `Double`).
   var floatValue: Float { get }
-  /// The element's name in the safetensors dtype vocabulary (`F16`, `BF16`, `F32`, `F64`).
-  static var dtypeName: String { get }
-  /// Bytes per element.
-  static var byteWidth: Int { get }
 }
 
 extension Float: StorageScalar {
   @inlinable public init(roundingFrom value: Double) { self = Float(value) }
   @inlinable public var doubleValue: Double { Double(self) }
   @inlinable public var floatValue: Float { self }
-  public static var dtypeName: String { "F32" }
-  public static var byteWidth: Int { 4 }
 }
 
 extension Double: StorageScalar {
   @inlinable public init(roundingFrom value: Double) { self = value }
   @inlinable public var doubleValue: Double { self }
   @inlinable public var floatValue: Float { Float(self) }
-  public static var dtypeName: String { "F64" }
-  public static var byteWidth: Int { 8 }
 }
 
 extension Float16: StorageScalar {
@@ -39,6 +31,4 @@ extension Float16: StorageScalar {
   @inlinable public init(roundingFrom value: Double) { self.init(nearestTo: value) }
   @inlinable public var doubleValue: Double { Double(self) }
   @inlinable public var floatValue: Float { Float(self) }
-  public static var dtypeName: String { "F16" }
-  public static var byteWidth: Int { 2 }
 }

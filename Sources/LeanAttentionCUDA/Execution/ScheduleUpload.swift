@@ -36,7 +36,7 @@ public struct ScheduleUpload: Hashable, Sendable {
     do { try schedule.validate(for: p) } catch {
       throw .unsupported("the schedule is invalid for the problem: \(error)")
     }
-    let pieces = Schedule.pieces(outputs: schedule.outputs.count, ctas: schedule.ctas)
+    let pieces = schedule.pieces
     var split: [Int: [Int: Int]] = [:]  // output → first block → split
     for (o, list) in pieces.enumerated() {
       for (k, piece) in list.enumerated() { split[o, default: [:]][piece.blocks.lowerBound] = k }

@@ -9,7 +9,7 @@ public struct GoldenFile: Sendable {
   /// The case it was made from.
   public let description: CaseDescription
   /// The metadata's `partials` entry, if the file carries partial states.
-  public let partials: JSONValue?
+  public let partials: PartialsDescription?
 
   /// The problem.
   public var problem: AttentionProblem { description.problem }
@@ -45,7 +45,9 @@ public struct GoldenFile: Sendable {
     do { json = try JSONValue.parse(Array(text.utf8)) } catch { throw .file(error) }
     self.description = try CaseDescription(json: json)
     if let text = m[GoldenFormat.Key.partials] {
-      do { partials = try JSONValue.parse(Array(text.utf8)) } catch { throw .file(error) }
+      let json: JSONValue
+      do { json = try JSONValue.parse(Array(text.utf8)) } catch { throw .file(error) }
+      partials = try PartialsDescription(json: json)
     } else {
       partials = nil
     }

@@ -52,8 +52,8 @@ public enum SeededInputs {
     var vc = kc
     for b in 0..<problem.batchSize {
       for j in 0..<problem.requests[b].kvLength {
-        let src = (problem.kvOffsets[b] + j) * row
-        let dst = (Int(table[b][j / pageSize]) * pageSize + j % pageSize) * row
+        let src = problem.kvStorageRow(request: b, token: j) * row
+        let dst = problem.kvStorageRow(request: b, token: j, pages: (pageSize, table)) * row
         for e in 0..<row {
           kc[dst + e] = k.storage[src + e]
           vc[dst + e] = v.storage[src + e]

@@ -2,6 +2,7 @@ import Foundation
 import LeanAttention
 import LeanAttentionCUDA
 import LeanAttentionGolden
+import TestSupport
 import Testing
 
 /// Whether this machine has a CUDA driver with a device (CI has none).

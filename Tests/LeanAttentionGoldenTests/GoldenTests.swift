@@ -2,10 +2,8 @@ import Foundation
 import LeanAttention
 import LeanAttentionGolden
 import SafeTensors
+import TestSupport
 import Testing
-
-let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-  .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
 
 @Suite("Philox")
 struct PhiloxTests {
@@ -116,20 +114,14 @@ struct GoldenTests {
     #expect(maxAbsDifference(merged, gold) <= 1e-13)
 
     // Piece (output, split, cta, first block, end block) → naive attention on that range.
-    guard let pieces = g.partials?["pieces"]?.arrayValue,
-      let blockN = g.partials?["block_n"]?.intValue,
-      let outputs = g.partials?["outputs"]?.arrayValue
-    else {
-      Issue.record("partials metadata missing")
-      return
-    }
+    let partials = try #require(g.partials, "partials metadata missing")
+    let blockN = partials.blockN
     let inputs = try g.inputs(as: Double.self)
-    for piece in pieces {
-      let f = piece.arrayValue?.compactMap(\.intValue) ?? []
-      let out = outputs[f[0]].arrayValue?.compactMap(\.intValue) ?? []
-      let (b, kvHead) = (out[0], out[1])
+    for piece in partials.pieces {
+      let out = partials.outputs[piece.output]
+      let (b, kvHead) = (out.request, out.kvHead)
       let lk = p.requests[b].kvLength
-      let range = (f[3] * blockN)..<min(f[4] * blockN, lk)
+      let range = (piece.blocks.lowerBound * blockN)..<min(piece.blocks.upperBound * blockN, lk)
       let sub = try AttentionProblem(
         requests: [RequestShape(queryLength: 1, kvLength: range.count)], queryHeads: p.queryHeads,
         kvHeads: p.kvHeads, headDim: d, mask: .none)
@@ -156,8 +148,8 @@ struct GoldenTests {
       let (o, lse) = NaiveAttention.compute(x)
       for h in (kvHead * p.groupSize)..<((kvHead + 1) * p.groupSize) {
         let r = p.queryOffsets[b] * p.queryHeads + h
-        #expect(abs(pl[f[1] * rows + r] - lse[h]) <= 1e-12 * max(1, abs(lse[h])))
-        let got = Array(po[((f[1] * rows + r) * d)..<((f[1] * rows + r + 1) * d)])
+        #expect(abs(pl[piece.split * rows + r] - lse[h]) <= 1e-12 * max(1, abs(lse[h])))
+        let got = Array(po[((piece.split * rows + r) * d)..<((piece.split * rows + r + 1) * d)])
         #expect(maxAbsDifference(got, Array(o[(h * d)..<((h + 1) * d)])) <= 1e-13)
       }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LeanAttention
 
 /// Draws a simulated schedule as an SVG Gantt chart: one row per SM (a thin
 /// lane per resident CTA slot), one colour per (request, KV head), each

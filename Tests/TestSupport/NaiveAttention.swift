@@ -3,8 +3,8 @@ import LeanAttention
 
 /// An independent Float64 oracle: a plain triple loop, written from the
 /// definitions (FlashAttention's mask semantics), sharing no code with the library.
-enum NaiveAttention {
-  static func isVisible(_ i: Int, _ j: Int, lq: Int, lk: Int, mask: AttentionMask) -> Bool {
+public enum NaiveAttention {
+  public static func isVisible(_ i: Int, _ j: Int, lq: Int, lk: Int, mask: AttentionMask) -> Bool {
     switch mask {
     case .none: return true
     case .causal(.bottomRight): return j <= i + lk - lq
@@ -18,7 +18,9 @@ enum NaiveAttention {
   }
 
   /// O and natural-log LSE as flat arrays `[totalQ·Hq·D]`, `[totalQ·Hq]`.
-  static func compute<E: StorageScalar>(_ x: AttentionInputs<E>) -> (o: [Double], lse: [Double]) {
+  public static func compute<E: StorageScalar>(_ x: AttentionInputs<E>) -> (
+    o: [Double], lse: [Double]
+  ) {
     let p = x.problem
     let d = p.headDim
     let q = x.queries.storage.map(\.doubleValue)
@@ -72,11 +74,14 @@ enum NaiveAttention {
   }
 }
 
-/// Largest |a − b| over elements, treating equal infinities as 0 and NaN as infinite.
-func maxAbsDifference(_ a: [Double], _ b: [Double]) -> Double {
+/// Largest |a − b| over elements, in `Double`, treating equal infinities as 0 and NaN as infinite.
+public func maxAbsDifference<A: BinaryFloatingPoint, B: BinaryFloatingPoint>(_ a: [A], _ b: [B])
+  -> Double
+{
   precondition(a.count == b.count)
   var m = 0.0
   for (x, y) in zip(a, b) {
+    let (x, y) = (Double(x), Double(y))
     if x == y { continue }
     let e = abs(x - y)
     if e.isNaN { return .infinity }
