@@ -34,6 +34,10 @@ struct ScheduleCommand: ParsableCommand {
   var fixedSplitSize: Int?
   @Option(name: .customLong("block-n"), help: "KV tokens per lean tile (default by head dim).")
   var blockN: Int?
+  @Option(
+    name: .customLong("fixup-cost"),
+    help: "Simulated cost of one partial state (default: blockN / 4).")
+  var fixupCost: Double?
   @Flag(help: "Bottom-right causal mask.") var causal = false
   @Flag(help: "Print one JSON object.") var json = false
   @Option(help: "Write the simulated timeline as an SVG Gantt chart.") var svg: String?
@@ -72,7 +76,11 @@ struct ScheduleCommand: ParsableCommand {
       fixedSplitSize: fixedSplitSize
     ).schedule(p, on: dev)
     try schedule.validate(for: p)
-    let (timeline, metrics) = schedule.simulate(kvLengths: p.requests.map(\.kvLength))
+    if let fixupCost, !(fixupCost.isFinite && fixupCost >= 0) {
+      throw ValidationError("--fixup-cost: \(fixupCost) is not a finite cost ≥ 0")
+    }
+    let (timeline, metrics) = schedule.simulate(
+      kvLengths: p.requests.map(\.kvLength), fixupCost: fixupCost)
     if let svg {
       let title =
         "\(metrics.partitioner) — \(p.batchSize) request(s), \(p.queryHeads) heads, D \(p.headDim), \(dev.name) (\(dev.smCount) SMs)"
