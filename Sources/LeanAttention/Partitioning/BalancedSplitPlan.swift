@@ -18,6 +18,9 @@
 ///   searched for;
 /// - the split is used only if some request has more than one chunk (without CUDA
 ///   graphs); the chunks' partial states are merged by a separate `merge_states` pass.
+///
+/// FlashInfer's CUDA-graph mode (always split, grid padded to `max_grid_size / gdy`
+/// chunks with idle CTAs) is not modelled.
 public struct BalancedSplitPlan: Hashable, Sendable {
   /// Chunk length in pages.
   public var chunkPages: Int
@@ -77,9 +80,10 @@ public struct BalancedSplitPlan: Hashable, Sendable {
   ///   - kvHeads: FlashInfer's `gdy`, the second grid dimension.
   ///   - maxGridSize: CTAs per SM × SMs.
   ///   - pageSize: tokens per page (only for the search's lower bound).
-  ///   - fixedSplitSize: FlashInfer's `fixed_split_size` in pages; when set, every
-  ///     request gets `⌈max(pagesᵢ, 1) / fixedSplitSize⌉` chunks and the split is used
-  ///     when any request has more than one.
+  ///   - fixedSplitSize: FlashInfer's `fixed_split_size` in pages; when at least 1,
+  ///     every request gets `⌈max(pagesᵢ, 1) / fixedSplitSize⌉` chunks and the split is
+  ///     used when any request has more than one. `nil` or less than 1 (FlashInfer's −1)
+  ///     runs the search.
   /// - Complexity: O(batch · log(max pages)).
   public static func plan(
     pages: [Int], kvHeads: Int, maxGridSize: Int, pageSize: Int, fixedSplitSize: Int? = nil
