@@ -11,7 +11,8 @@ struct ScheduleCommand: ParsableCommand {
     abstract: "Cut a workload into CTAs with a partitioner; print metrics, JSON or an SVG timeline."
   )
 
-  @Option(help: "per-head, fixed-split or lean.") var partitioner: PartitionerKind = .lean
+  @Option(help: "per-head, fixed-split, lean, balanced-split (FlashInfer) or fa3-split.")
+  var partitioner: PartitionerKind = .lean
   @Option(help: "Requests (with --context).") var batch = 1
   @Option(help: "Query heads.") var heads = 56
   @Option(name: .customLong("kv-heads"), help: "KV heads (default: --heads).") var kvHeads: Int?
@@ -23,10 +24,21 @@ struct ScheduleCommand: ParsableCommand {
   @Option(help: "Device preset: a100, h100, h200, l4.") var device: String?
   @Option(name: .customLong("ctas-per-sm"), help: "Resident CTAs per SM.") var ctasPerSM = 1
   @Option(help: "Explicit grid (lean).") var grid: Int?
-  @Option(help: "Splits per output (fixed-split; default: FlashAttention-2's heuristic).")
+  @Option(help: "Splits per output (fixed-split, fa3-split; default: the peer's heuristic).")
   var splits: Int?
+  @Option(
+    name: .customLong("page-size"), help: "KV tokens per page (balanced-split; default: blockN).")
+  var pageSize: Int?
+  @Option(
+    name: .customLong("fixed-split-size"),
+    help: "FlashInfer's fixed_split_size in pages (balanced-split).")
+  var fixedSplitSize: Int?
   @Option(name: .customLong("block-n"), help: "KV tokens per lean tile (default by head dim).")
   var blockN: Int?
+  @Option(
+    name: .customLong("fixup-cost"),
+    help: "Simulated cost of one partial state (default: blockN / 4).")
+  var fixupCost: Double?
   @Flag(help: "Bottom-right causal mask.") var causal = false
   @Flag(help: "Print one JSON object.") var json = false
   @Option(help: "Write the simulated timeline as an SVG Gantt chart.") var svg: String?
@@ -60,10 +72,16 @@ struct ScheduleCommand: ParsableCommand {
   func run() throws {
     let p = try problem()
     let dev = try deviceModel()
-    let schedule = try partitioner.make(grid: grid, splits: splits, blockN: blockN).schedule(
-      p, on: dev)
+    let schedule = try partitioner.make(
+      grid: grid, splits: splits, blockN: blockN, pageSize: pageSize,
+      fixedSplitSize: fixedSplitSize
+    ).schedule(p, on: dev)
     try schedule.validate(for: p)
-    let (timeline, metrics) = schedule.simulate(kvLengths: p.requests.map(\.kvLength))
+    if let fixupCost, !(fixupCost.isFinite && fixupCost >= 0) {
+      throw ValidationError("--fixup-cost: \(fixupCost) is not a finite cost ≥ 0")
+    }
+    let (timeline, metrics) = schedule.simulate(
+      kvLengths: p.requests.map(\.kvLength), fixupCost: fixupCost)
     if let svg {
       let title =
         "\(metrics.partitioner) — \(p.batchSize) request(s), \(p.queryHeads) heads, D \(p.headDim), \(dev.name) (\(dev.smCount) SMs)"
