@@ -80,6 +80,7 @@ let package = Package(
       dependencies: [
         "LeanAttention",
         "LeanAttentionGolden",  // seeded inputs and Philox draws
+        "LeanAttentionSVG",  // partitioner tests draw their schedules
         "TestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
         .product(name: "RealModule", package: "swift-numerics"),

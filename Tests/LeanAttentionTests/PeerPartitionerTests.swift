@@ -1,7 +1,9 @@
 import Foundation
 import LeanAttention
 import LeanAttentionGolden
+import LeanAttentionSVG
 import PropertyBased
+import TestSupport
 import Testing
 
 /// FlashInfer's and FlashAttention-3's schedules as ordinary schedules: they
@@ -18,16 +20,18 @@ struct PeerPartitionerTests {
     batch, maxQ, maxKV, hkv, gpow, d, sms, maskKind, seed -> (
       AttentionProblem, DeviceModel, UInt64
     ) in
-    var r = Draws(seed)
+    var r = PhiloxDraws(seed: seed, stream: 7)
     var reqs: [RequestShape] = []
     for _ in 0..<batch {
-      reqs.append(RequestShape(queryLength: r.int(maxQ + 1), kvLength: r.int(maxKV + 1)))
+      reqs.append(
+        RequestShape(queryLength: r.next(below: maxQ + 1), kvLength: r.next(below: maxKV + 1)))
     }
     let mask: AttentionMask =
-      maskKind == 0 ? .none : maskKind == 1 ? .causal() : .slidingWindow(left: r.int(300), right: 0)
+      maskKind == 0
+      ? .none : maskKind == 1 ? .causal() : .slidingWindow(left: r.next(below: 300), right: 0)
     let p = try! AttentionProblem(
       requests: reqs, queryHeads: hkv << gpow, kvHeads: hkv, headDim: d ?? 64, mask: mask)
-    return (p, try! DeviceModel(smCount: sms, ctasPerSM: 1 + r.int(3)), seed)
+    return (p, try! DeviceModel(smCount: sms, ctasPerSM: 1 + r.next(below: 3)), seed)
   }
 
   static let partitioners: [any Partitioner] = [
@@ -91,7 +95,7 @@ struct PeerPartitionerTests {
         let (_, _, perRequest) = try part.splits(p, on: device)
         let expectedCTAs = s.outputs.reduce(0) { $0 + perRequest[$1.request] }
         #expect(s.ctas.count == expectedCTAs)
-        let pieces = Schedule.pieces(outputs: s.outputs.count, ctas: s.ctas)
+        let pieces = s.pieces
         for (o, list) in pieces.enumerated() {
           let vis = s.outputs[o].visibleBlocks
           let splits = perRequest[s.outputs[o].request]

@@ -118,7 +118,7 @@ public struct BalancedSplitPartitioner: Partitioner {
     }
     return Schedule(
       partitioner: name, device: device, blockN: space.blockN, outputs: space.outputs, ctas: ctas,
-      groups: Schedule.groups(outputs: space.outputs.count, ctas: ctas))
+      reduction: .combinePass)
   }
 
   static func gcd(_ a: Int, _ b: Int) -> Int {

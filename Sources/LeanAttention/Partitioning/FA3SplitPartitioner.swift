@@ -123,7 +123,6 @@ public struct FA3SplitPartitioner: Partitioner {
     }
     return Schedule(
       partitioner: name, device: device, blockN: space.blockN, outputs: space.outputs, ctas: ctas,
-      groups: Schedule.groups(outputs: space.outputs.count, ctas: ctas),
-      numSplits: launch.varlen ? nil : s)
+      reduction: .combinePass, numSplits: launch.varlen ? nil : s)
   }
 }
