@@ -128,7 +128,9 @@ struct CUDACheckCommand: ParsableCommand {
     _ model: DeviceModel, _ executor: CUDAExecutor
   ) throws -> Run {
     let schedule = try kind.make().schedule(c.problem, on: model)
-    let wantsPartials = kind != .perHead
+    // The GPU writes partial states when a combine pass merges them, or when
+    // some output is cut into pieces for its host to merge.
+    let wantsPartials = schedule.reduction == .combinePass || schedule.maxSplits > 1
     // The golden partials of exactly this schedule: the fixture's own when it
     // carries them, else a golden file made in memory by the same writer.
     var golden = fixture
