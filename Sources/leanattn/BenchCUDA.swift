@@ -33,7 +33,10 @@ struct BenchCUDA: ParsableCommand {
   @Option(name: .customLong("page-size"), help: "Paged KV with this many tokens a page.")
   var pageSize: Int?
   @Option(help: "Timed calls (at least 50).") var calls = 100
-  @Option(help: "Lean grid (default: the partitioner's).") var grid: Int?
+  @Option(
+    help:
+      "Lean grid: a number, or `resident` for every CTA slot the kernel has on the device (default: the partitioner's)."
+  ) var grid: String?
   @Option(name: .customLong("l2-bytes"), help: "L2 capacity the K/V rotation defeats.")
   var l2Bytes = 50_000_000
   @Flag(help: "Print one JSON object per partitioner.") var json = false
@@ -49,6 +52,9 @@ struct BenchCUDA: ParsableCommand {
     do {
       kinds = try Self.kinds(partitioner)
       problem = try workload()
+      if let grid, grid != "resident", (Int(grid) ?? 0) < 1 {
+        throw ValidationError("--grid must be a positive number or resident, not \(grid)")
+      }
       guard calls >= 50, calls <= 100_000 else {
         throw ValidationError("--calls must be 50 to 100000, not \(calls)")
       }
@@ -129,7 +135,8 @@ struct BenchCUDA: ParsableCommand {
     lap("CPU oracle (\(reference.count) rows)")
     let model = try DeviceModel(name: "h100", smCount: 132)
     for kind in kinds {
-      let schedule = try kind.make(grid: kind == .lean ? grid : nil).schedule(p, on: model)
+      let schedule = try kind.make(grid: kind == .lean ? grid.flatMap { Int($0) } : nil).schedule(
+        p, on: model)
       let upload = try ScheduleUpload(schedule, problem: p)
       lap(
         "\(kind.rawValue): grid \(upload.grid), \(upload.segments.count / 4) segments, splits \(upload.maxSplits)"
@@ -154,8 +161,10 @@ struct BenchCUDA: ParsableCommand {
         "\(executor.device.name), \(executor.device.multiprocessors) SMs; copy \(String(format: "%.0f", copy / 1e9)) GB/s; \(p.batchSize) requests (mean \(lengths.reduce(0, +) / max(1, lengths.count)), max \(lengths.max() ?? 0) tokens), Hq \(p.queryHeads), Hkv \(p.kvHeads), D \(p.headDim), \(dtype)\(pageSize.map { ", pages of \($0)" } ?? ""); floor \(String(format: "%.1f", bytes / copy * 1e6)) µs"
       )
     }
+    let leanGrid =
+      try grid == "resident" ? executor.residentCTAs(p, E.self) : grid.flatMap { Int($0) }
     for kind in kinds {
-      let schedule = try kind.make(grid: kind == .lean ? grid : nil).schedule(p, on: model)
+      let schedule = try kind.make(grid: kind == .lean ? leanGrid : nil).schedule(p, on: model)
       let launch = try DecodeLaunch(executor, schedule: schedule, inputs: inputs)
       try launch.enqueue()
       try launch.finish()

@@ -48,6 +48,19 @@ public final class CUDAExecutor {
     return Int(perSM) * device.multiprocessors
   }
 
+  /// CTAs of the segment kernel that runs `p` in `Element` that fit on the
+  /// device at once: the grid at which a lean schedule keeps every slot busy.
+  ///
+  /// - Throws: ``CUDAError/unsupported(_:)`` or a failing driver call.
+  public func residentCTAs<Element: CUDAElement>(_ p: AttentionProblem, _: Element.Type)
+    throws(CUDAError) -> Int
+  {
+    try DecodeSupport.check(p)
+    let r = DecodeSupport.rowsPerPass(groupSize: p.groupSize)
+    return try residentCTAs(
+      function("la_segments_\(Element.kernelSuffix)_d\(p.headDim)_r\(r)"))
+  }
+
   /// What a launch produced.
   public struct Result: Sendable, Equatable {
     /// `O [totalQ, Hq, D]` as the kernel's dtype bits.

@@ -5,44 +5,47 @@
 /// test) and lays the values out as the C compiler does: every field at a
 /// multiple of its size. `LaParams` puts its pointers first, then its 32-bit
 /// fields, then its 64-bit one, so there is no padding.
-struct KernelParameters {
-  enum Mode: Int32 {
+public struct KernelParameters {
+  public enum Mode: Int32, Sendable {
     /// Host CTAs merge in the launch (`LA_LEAN`).
     case hostMerge = 0
     /// Every piece writes its partial state; a combine launch merges (`LA_PARTIALS_ONLY`).
     case partialsOnly = 1
   }
 
-  var q: UInt64 = 0
-  var k: UInt64 = 0
-  var v: UInt64 = 0
-  var kvOffsets: UInt64 = 0
-  var pageTable: UInt64 = 0
-  var visible: UInt64 = 0
-  var ctaOffsets: UInt64 = 0
-  var segments: UInt64 = 0
-  var outputs: UInt64 = 0
-  var pieceCounts: UInt64 = 0
-  var partialO: UInt64 = 0
-  var partialLSE: UInt64 = 0
-  var flags: UInt64 = 0
-  var error: UInt64 = 0
-  var o: UInt64 = 0
-  var lse: UInt64 = 0
-  var pageWidth: Int32 = 0
-  var pageSize: Int32 = 0
-  var queryHeads: Int32 = 0
-  var kvHeads: Int32 = 0
-  var blockN: Int32 = 0
-  var maxSplits: Int32 = 1
-  var totalRows: Int32 = 0
-  var mode: Mode = .hostMerge
-  var epoch: Int32 = 1
+  public var q: UInt64 = 0
+  public var k: UInt64 = 0
+  public var v: UInt64 = 0
+  public var kvOffsets: UInt64 = 0
+  public var pageTable: UInt64 = 0
+  public var visible: UInt64 = 0
+  public var ctaOffsets: UInt64 = 0
+  public var segments: UInt64 = 0
+  public var outputs: UInt64 = 0
+  public var pieceCounts: UInt64 = 0
+  public var partialO: UInt64 = 0
+  public var partialLSE: UInt64 = 0
+  public var flags: UInt64 = 0
+  public var error: UInt64 = 0
+  public var o: UInt64 = 0
+  public var lse: UInt64 = 0
+  public var pageWidth: Int32 = 0
+  public var pageSize: Int32 = 0
+  public var queryHeads: Int32 = 0
+  public var kvHeads: Int32 = 0
+  public var blockN: Int32 = 0
+  public var maxSplits: Int32 = 1
+  public var totalRows: Int32 = 0
+  public var mode: Mode = .hostMerge
+  public var epoch: Int32 = 1
   var scaleLog2: Float = 0
-  var waitNanoseconds: Int64 = 0
+  public var waitNanoseconds: Int64 = 0
+
+  /// All fields zero but `maxSplits` and `epoch` (1).
+  public init() {}
 
   /// The C field names in declaration order (`struct LaParams`).
-  static let fieldNames = [
+  public static let fieldNames = [
     "q", "k", "v", "kv_offsets", "page_table", "visible", "cta_offsets", "segs", "outputs",
     "piece_counts", "partial_o", "partial_lse", "flags", "error", "o", "lse", "page_width",
     "page_size", "hq", "hkv", "block_n", "max_splits", "total_rows", "mode", "epoch",
@@ -50,7 +53,7 @@ struct KernelParameters {
   ]
 
   /// The struct's bytes, in ``fieldNames`` order.
-  var bytes: [UInt8] {
+  public var bytes: [UInt8] {
     var out: [UInt8] = []
     func put<T: FixedWidthInteger>(_ x: T) {
       while out.count % MemoryLayout<T>.size != 0 { out.append(0) }

@@ -138,31 +138,38 @@ __device__ __forceinline__ long long kv_row(const LaParams& p, int b, int j, int
 
 // One warp merges splits 0..pieces-1 of `row` (normalized o, natural LSE at
 // [split, row]) with the rescaling operator, in split order, and writes O and
-// LSE. Loads bypass L1 (ld.global.cg): in lean mode the partials were written
-// by other CTAs of the same launch.
+// LSE. Lane k reads the LSE of splits k, k + 32, …, so the weights of 32
+// splits come from one load; the partial rows are then summed in split order
+// (the same order in every lane), several loads in flight. Loads bypass L1
+// (ld.global.cg): in lean mode the partials were written by other CTAs of
+// the same launch.
 template <class T, int D>
 __device__ void merge_row(const LaParams& p, int row, int pieces) {
   constexpr int PER = D / 32;
   const int lane = threadIdx.x & 31;
   const long long rows = p.total_rows;
   float mx = -LA_INF;
-#pragma unroll 8
-  for (int k = 0; k < pieces; ++k) mx = fmaxf(mx, __ldcg(p.partial_lse + k * rows + row));
+  for (int k = lane; k < pieces; k += 32) mx = fmaxf(mx, __ldcg(p.partial_lse + k * rows + row));
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, o));
   float acc[PER];
 #pragma unroll
   for (int i = 0; i < PER; ++i) acc[i] = 0.f;
   float w_sum = 0.f;
-  // Branch-free, so the loads of several splits are in flight together; an
-  // empty split has weight 0 and a zero partial (never NaN).
-#pragma unroll 4
-  for (int k = 0; k < pieces; ++k) {
-    const long long at = k * rows + row;
-    const float lk = __ldcg(p.partial_lse + at);
-    const float w = lk == -LA_INF ? 0.f : expf(lk - mx);
-    w_sum += w;
+  for (int k0 = 0; k0 < pieces; k0 += 32) {
+    const int k = k0 + lane;
+    const float lk = k < pieces ? __ldcg(p.partial_lse + k * rows + row) : -LA_INF;
+    // An empty split has weight 0 and a zero partial (never NaN).
+    const float wk = lk == -LA_INF ? 0.f : expf(lk - mx);
+    const int n = min(32, pieces - k0);
+#pragma unroll 8
+    for (int j = 0; j < n; ++j) {
+      const float w = __shfl_sync(0xffffffffu, wk, j);
+      w_sum += w;
+      const float* src = p.partial_o + ((long long)(k0 + j) * rows + row) * D + lane * PER;
 #pragma unroll
-    for (int i = 0; i < PER; ++i)
-      acc[i] = fmaf(w, __ldcg(p.partial_o + at * D + lane * PER + i), acc[i]);
+      for (int i = 0; i < PER; ++i) acc[i] = fmaf(w, __ldcg(src + i), acc[i]);
+    }
   }
   const float inv = w_sum > 0.f ? 1.f / w_sum : 0.f;
 #pragma unroll
@@ -187,7 +194,10 @@ __device__ void attend(
     int lo, int hi, bool direct, int split) {
   constexpr int LPK = D / 8;         // lanes per key: 8 elements (16 bytes) each
   constexpr int KPW = 32 / LPK;      // keys per warp per step
-  constexpr int U = R <= 2 ? 8 : (R <= 4 ? 4 : 2);  // steps per batch of loads
+  // Steps per batch of loads: 16 to 32 16-byte loads in flight per thread.
+  // R = 1 stays at 128 registers (4 CTAs per SM, so lean grids of up to
+  // 4 × SMs stay resident); R ≥ 4 fills the registers of 2 CTAs per SM.
+  constexpr int U = R <= 2 ? 8 : (R <= 4 ? 8 : 4);
   constexpr int CHUNK = LA_WARPS * KPW * U;       // keys per CTA per batch
   const int lane = threadIdx.x & 31;
   const int warp = threadIdx.x >> 5;
