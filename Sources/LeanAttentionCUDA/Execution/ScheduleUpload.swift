@@ -50,7 +50,7 @@ public struct ScheduleUpload: Hashable, Sendable {
       outputs += [tile.request, tile.kvHead, first].map { Int32($0) }
     }
     pieceCounts = pieces.map { Int32($0.count) }
-    maxSplits = schedule.maxSplits
+    maxSplits = max(1, schedule.maxSplits)
   }
 
   /// The CTAs' segments read back from the arrays (the inverse of the upload, empty segments aside).
