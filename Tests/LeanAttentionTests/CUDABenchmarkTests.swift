@@ -41,7 +41,7 @@ struct CUDABenchmarkTests {
     var p = KernelParameters()
     p.q = 0x1111_2222_3333_4444
     p.flags = 0x0102_0304_0506_0708
-    p.hkv = 77
+    p.kvHeads = 77
     p.epoch = 9
     p.scaleLog2 = 0.5
     p.waitNanoseconds = 0x7_0000_0001

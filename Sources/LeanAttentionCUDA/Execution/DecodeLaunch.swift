@@ -146,16 +146,36 @@ public final class DecodeLaunch {
       combineGrid = 0
     }
 
-    parameters = KernelParameters(
-      q: q.address, k: kv[0].keys.address, v: kv[0].values.address, kvOffsets: kvOffsets.address,
-      pageTable: pageTable.address, visible: visibleBuffer.address, ctaOffsets: ctaOffsets.address,
-      segments: segments.address, outputs: outputs.address, pieceCounts: pieceCounts.address,
-      partialO: partialO.address, partialLSE: partialLSE.address, flags: flags.address,
-      error: error.address, o: o.address, lse: lse.address, pageWidth: Int32(pageWidth),
-      pageSize: Int32(pageSize), queryHeads: Int32(p.queryHeads), kvHeads: Int32(p.kvHeads),
-      blockN: Int32(blockN), maxSplits: Int32(splits), totalRows: Int32(rows),
-      mode: combining ? .partialsOnly : .hostMerge, epoch: 0,
-      scaleLog2: Float(p.scale * 1.4426950408889634), waitNanoseconds: waitNanoseconds)
+    var k = KernelParameters()
+    k.q = q.address
+    k.k = kv[0].keys.address
+    k.v = kv[0].values.address
+    k.kvOffsets = kvOffsets.address
+    k.pageTable = pageTable.address
+    k.visible = visibleBuffer.address
+    k.ctaOffsets = ctaOffsets.address
+    k.segments = segments.address
+    k.outputs = outputs.address
+    k.pieceCounts = pieceCounts.address
+    k.partialO = partialO.address
+    k.partialLSE = partialLSE.address
+    k.flags = flags.address
+    k.error = error.address
+    k.o = o.address
+    k.lse = lse.address
+    // DecodeSupport bounds rows, tokens and pages by Int32.max.
+    k.pageWidth = Int32(pageWidth)
+    k.pageSize = Int32(pageSize)
+    k.queryHeads = Int32(p.queryHeads)
+    k.kvHeads = Int32(p.kvHeads)
+    k.blockN = Int32(clamping: blockN)
+    k.maxSplits = Int32(clamping: splits)
+    k.totalRows = Int32(rows)
+    k.mode = combining ? .partialsOnly : .hostMerge
+    k.epoch = 0
+    k.scaleLog2 = Float(p.scale * 1.4426950408889634)
+    k.waitNanoseconds = waitNanoseconds
+    parameters = k
   }
 
   /// Adds device copies of K and V until there are `count` sets, so that

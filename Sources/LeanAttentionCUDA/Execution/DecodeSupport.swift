@@ -18,6 +18,12 @@ public enum DecodeSupport {
         "head dim \(p.headDim); the kernels cover \(KernelCompiler.supportedHeadDims.map(String.init).joined(separator: ", "))"
     }
     if p.softCap != nil { return "soft-cap" }
+    // The kernels index rows, tokens and page-table entries with 32-bit ints.
+    let limit = Int(Int32.max)
+    let (rows, rowsOverflow) = p.totalQueryTokens.multipliedReportingOverflow(by: p.queryHeads)
+    if rowsOverflow || rows > limit || p.totalKVTokens > limit {
+      return "more than \(limit) query rows or KV tokens"
+    }
     if p.groupSize > maxGroupSize {
       return "\(p.groupSize) query heads per KV head; at most \(maxGroupSize) fit a tile"
     }

@@ -38,7 +38,7 @@ public struct KernelParameters {
   public var totalRows: Int32 = 0
   public var mode: Mode = .hostMerge
   public var epoch: Int32 = 1
-  var scaleLog2: Float = 0
+  public var scaleLog2: Float = 0
   public var waitNanoseconds: Int64 = 0
 
   /// All fields zero but `maxSplits` and `epoch` (1).
