@@ -85,8 +85,15 @@ struct CUDACheckCommand: ParsableCommand {
       let model = try DeviceModel(
         name: "sm\(smCounts[(i / 3) % smCounts.count])", smCount: smCounts[(i / 3) % smCounts.count]
       )
-      runs.append(try check(c, seed: seed &+ UInt64(i), fixture: nil, partitioner, model, executor))
-      progress(runs.last)
+      do {
+        runs.append(
+          try check(c, seed: seed &+ UInt64(i), fixture: nil, partitioner, model, executor))
+        progress(runs.last)
+      } catch CUDAError.unsupported(let why) where why.contains("resident") {
+        // A schedule made for more SMs than this GPU has can hold more
+        // waiting hosts than fit at once: refused by design, not a failure.
+        skipped.append("\(c.name) on \(model.name) (\(why))")
+      }
     }
 
     // 3. A deliberately broken schedule: a host whose peer never arrives must
@@ -97,7 +104,7 @@ struct CUDACheckCommand: ParsableCommand {
     let table = Self.table(runs)
     print(table)
     if !skipped.isEmpty {
-      print("fixtures the kernels do not cover: \(skipped.joined(separator: ", "))")
+      print("skipped: \(skipped.joined(separator: ", "))")
     }
     if let report {
       try (table + "\n").write(toFile: report, atomically: true, encoding: .utf8)
