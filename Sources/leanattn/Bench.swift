@@ -6,7 +6,7 @@ import LeanAttentionGolden
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Benchmarks (not tests): timings to compare with peers.",
-    subcommands: [BenchExact.self])
+    subcommands: [BenchExact.self, BenchCUDA.self])
 }
 
 enum ComputeType: String, ExpressibleByArgument, CaseIterable {

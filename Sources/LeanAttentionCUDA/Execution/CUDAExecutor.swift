@@ -2,25 +2,19 @@ import LeanAttention
 
 /// Runs a ``Schedule`` on an NVIDIA GPU with the decode kernels.
 ///
-/// The schedule is the one the partitioners made for the CPU executor; only
-/// the launch differs by partitioner:
-///
-/// - `fixed-split`: the segment kernel in partials-only mode (every piece
-///   writes its partial state), then the combine kernel merges each row's splits;
-/// - `per-head`, `lean` (any other): one launch of the segment kernel. An
-///   output with one piece is written directly; an output with several is
-///   merged by its host CTA (split 0) after its peers raise their flags. The
-///   flags are zeroed before every launch.
-///
-/// A waiting host needs its peers to be resident, so a schedule with more
-/// CTAs than the GPU can hold at once is refused rather than risk a hang.
+/// The schedule is the one the partitioners made for the CPU executor, and
+/// the launch reads only what the schedule carries (its pieces and its
+/// reduction strategy), never which partitioner made it. A call is three
+/// steps, each a ``DecodeLaunch`` method: setup (upload inputs and schedule,
+/// allocate outputs), launch, read-back.
 public final class CUDAExecutor {
   /// The device.
   public let device: CUDADevice
   /// The loaded image's architecture.
   public let arch: String
   let module: OpaquePointer?
-  static let threads = 128
+  static let warps = 4
+  static let threads = 32 * warps
 
   /// Loads a compiled image.
   ///
@@ -45,6 +39,28 @@ public final class CUDAExecutor {
     return f
   }
 
+  /// CTAs of `kernel` that fit on the device at once.
+  func residentCTAs(_ kernel: OpaquePointer?) throws(CUDAError) -> Int {
+    var perSM: Int32 = 0
+    try device.driver.check(
+      device.driver.cuOccupancy(&perSM, kernel, Int32(Self.threads), 0),
+      "cuOccupancyMaxActiveBlocksPerMultiprocessor")
+    return Int(perSM) * device.multiprocessors
+  }
+
+  /// CTAs of the segment kernel that runs `p` in `Element` that fit on the
+  /// device at once: the grid at which a lean schedule keeps every slot busy.
+  ///
+  /// - Throws: ``CUDAError/unsupported(_:)`` or a failing driver call.
+  public func residentCTAs<Element: CUDAElement>(_ p: AttentionProblem, _: Element.Type)
+    throws(CUDAError) -> Int
+  {
+    try DecodeSupport.check(p)
+    let r = DecodeSupport.rowsPerPass(groupSize: p.groupSize)
+    return try residentCTAs(
+      function("la_segments_\(Element.kernelSuffix)_d\(p.headDim)_r\(r)"))
+  }
+
   /// What a launch produced.
   public struct Result: Sendable, Equatable {
     /// `O [totalQ, Hq, D]` as the kernel's dtype bits.
@@ -59,135 +75,57 @@ public final class CUDAExecutor {
     public var splits: Int
   }
 
-  /// Why a problem cannot run here, or `nil` when it can.
+  /// Why a problem cannot run here, or `nil` when it can (``DecodeSupport``).
   public static func unsupportedReason(_ p: AttentionProblem) -> String? {
-    if !p.requests.allSatisfy({ $0.queryLength == 1 }) { return "not decode" }
-    if !KernelCompiler.supportedHeadDims.contains(p.headDim) { return "head dim \(p.headDim)" }
-    if p.softCap != nil { return "soft-cap" }
-    if p.groupSize > LeanTileSpace.rowsPerTile { return "more than 64 query heads per KV head" }
-    return nil
+    DecodeSupport.unsupportedReason(p)
   }
 
-  /// Executes `schedule` on `inputs`.
+  /// Executes `schedule` on `inputs`: setup, one launch, read-back.
   ///
   /// - Throws: ``CUDAError/unsupported(_:)`` for a problem or schedule the
-  ///   kernels do not handle, or a failing driver call.
+  ///   kernels do not handle, ``CUDAError/peerNeverArrived(waitMilliseconds:)``,
+  ///   or a failing driver call.
   public func run<Element: CUDAElement>(
     _ schedule: Schedule, on inputs: AttentionInputs<Element>
   ) throws(CUDAError) -> Result {
-    let p = inputs.problem
-    if let why = Self.unsupportedReason(p) { throw .unsupported(why) }
-    let upload = try ScheduleUpload(schedule, problem: p)
-    let driver = device.driver
-    let d = p.headDim
-    let rows = p.totalQueryTokens * p.queryHeads
-    let suffix = "\(Element.kernelSuffix)_d\(d)"
-    let segmentsKernel = try function("la_segments_\(suffix)")
-    let splitsOnly = schedule.partitioner == PartitionerKind.fixedSplit.rawValue
-    let reduces = !splitsOnly && upload.pieceCounts.contains { $0 > 1 }
-    if reduces {
-      var perSM: Int32 = 0
-      try driver.check(
-        driver.cuOccupancy(&perSM, segmentsKernel, Int32(Self.threads), 0),
-        "cuOccupancyMaxActiveBlocksPerMultiprocessor")
-      let resident = Int(perSM) * device.multiprocessors
-      guard upload.grid <= resident else {
-        throw .unsupported(
-          "the lean schedule has \(upload.grid) CTAs but only \(resident) can be resident on \(device.name); a host waiting for a peer that has not started would hang"
-        )
-      }
-    }
+    let launch = try DecodeLaunch(self, schedule: schedule, inputs: inputs)
+    try launch.enqueue()
+    try launch.finish()
+    return try launch.readBack()
+  }
 
-    let (keys, values) = inputs.keyValueStorage
-    var pageWidth = 0
-    var pageSize = 0
-    var table: [Int32] = [0]
-    if case .paged(let k, _, let t) = inputs.keyValues {
-      pageSize = k.shape[1]
-      pageWidth = max(1, t.map(\.count).max() ?? 1)
-      table = t.flatMap { $0 + [Int32](repeating: 0, count: pageWidth - $0.count) }
-    }
-    let visible = (0..<p.batchSize).flatMap { b -> [Int32] in
-      let r = p.visibleKeys(request: b, query: 0)
-      return [Int32(r.lowerBound), Int32(r.upperBound)]
-    }
-    let q = try DeviceBuffer(driver, inputs.queries.storage.map(\.bits))
-    let k = try DeviceBuffer(driver, keys.map(\.bits))
-    let v = try DeviceBuffer(driver, values.map(\.bits))
-    let kvOffsets = try DeviceBuffer(driver, p.kvOffsets.map { Int32($0) })
-    let pageTable = try DeviceBuffer(driver, table)
-    let visibleBuffer = try DeviceBuffer(driver, visible)
-    let ctaOffsets = try DeviceBuffer(driver, upload.ctaOffsets)
-    let segments = try DeviceBuffer(driver, upload.segments)
-    let outputs = try DeviceBuffer(driver, upload.outputs)
-    let pieceCounts = try DeviceBuffer(driver, upload.pieceCounts)
-    let partialO = try DeviceBuffer(driver, bytes: upload.maxSplits * rows * d * 4)
-    let partialL = try DeviceBuffer(driver, bytes: upload.maxSplits * rows * 4)
-    let flags = try DeviceBuffer(
-      driver, bytes: max(1, schedule.outputs.count * upload.maxSplits) * 4)
-    let o = try DeviceBuffer(driver, bytes: rows * d * 2)
-    let lse = try DeviceBuffer(driver, bytes: rows * 4)
-    let negativeInfinity = (-Float.infinity).bitPattern
-    try partialO.fill(0)
-    try partialL.fill(negativeInfinity)
-    try flags.fill(0)
-    try o.fill(0)
-    try lse.fill(negativeInfinity)
+  /// Runs `schedule` with one more peer claimed for its first split output
+  /// than the schedule has, so that output's host waits for a peer that never
+  /// arrives. The call must end with ``CUDAError/peerNeverArrived(waitMilliseconds:)``
+  /// within about `waitNanoseconds`; a test of the bounded wait.
+  ///
+  /// - Throws: ``CUDAError/unsupported(_:)`` when no output has a host that merges.
+  public func runWithMissingPeer<Element: CUDAElement>(
+    _ schedule: Schedule, on inputs: AttentionInputs<Element>, waitNanoseconds: Int64
+  ) throws(CUDAError) -> Result {
+    var upload = try ScheduleUpload(schedule, problem: inputs.problem)
+    guard schedule.reduction == .hostMerge,
+      let out = upload.pieceCounts.firstIndex(where: { $0 > 1 })
+    else { throw .unsupported("the schedule has no host that merges peers") }
+    upload.pieceCounts[out] += 1
+    upload.maxSplits = max(upload.maxSplits, Int(upload.pieceCounts[out]))
+    let launch = try DecodeLaunch(
+      self, upload: upload, reduction: .hostMerge, blockN: schedule.blockN,
+      outputs: schedule.outputs, inputs: inputs, waitNanoseconds: waitNanoseconds)
+    try launch.enqueue()
+    try launch.finish()
+    return try launch.readBack()
+  }
 
+  /// Enqueues a one-thread kernel that spins for `nanoseconds`, so that the
+  /// host can queue work behind it before the GPU starts on that work.
+  func spin(nanoseconds: Int64) throws(CUDAError) {
     let args = KernelArguments()
-    args.add(q)
-    args.add(k)
-    args.add(v)
-    args.add(kvOffsets)
-    args.add(pageTable)
-    args.add(Int32(pageWidth))
-    args.add(Int32(pageSize))
-    args.add(visibleBuffer)
-    args.add(Int32(p.queryHeads))
-    args.add(Int32(p.kvHeads))
-    args.add(Int32(schedule.blockN))
-    args.add(Float(p.scale))
-    args.add(ctaOffsets)
-    args.add(segments)
-    args.add(outputs)
-    args.add(pieceCounts)
-    args.add(Int32(upload.maxSplits))
-    args.add(Int32(rows))
-    args.add(Int32(splitsOnly ? 1 : 0))
-    args.add(partialO)
-    args.add(partialL)
-    args.add(flags)
-    args.add(o)
-    args.add(lse)
-    if upload.grid > 0 {
-      try launch(segmentsKernel, grid: upload.grid, args, "la_segments_\(suffix)")
+    args.add(nanoseconds)
+    let r = args.withPointers {
+      device.driver.cuLaunchKernel(try? function("la_spin"), 1, 1, 1, 1, 1, 1, 0, nil, $0, nil)
     }
-    if splitsOnly && rows > 0 {
-      var rowOutput = [Int32](repeating: -1, count: rows)
-      for (i, tile) in schedule.outputs.enumerated() where upload.pieceCounts[i] > 0 {
-        for r in tile.rows { rowOutput[tile.queryRow(r, in: p)] = Int32(i) }
-      }
-      let rowOutputBuffer = try DeviceBuffer(driver, rowOutput)
-      let c = KernelArguments()
-      c.add(rowOutputBuffer)
-      c.add(pieceCounts)
-      c.add(Int32(rows))
-      c.add(partialO)
-      c.add(partialL)
-      c.add(o)
-      c.add(lse)
-      let warps = Self.threads / 32
-      try launch(
-        try function("la_combine_\(suffix)"), grid: (rows + warps - 1) / warps, c,
-        "la_combine_\(suffix)")
-    }
-    try driver.check(driver.cuCtxSynchronize(), "cuCtxSynchronize")
-    return Result(
-      outputBits: try o.download(rows * d, as: UInt16.self),
-      logSumExp: try lse.download(rows, as: Float.self),
-      partialOutput: try partialO.download(upload.maxSplits * rows * d, as: Float.self),
-      partialLogSumExp: try partialL.download(upload.maxSplits * rows, as: Float.self),
-      splits: upload.maxSplits)
+    try device.driver.check(r, "cuLaunchKernel(la_spin)")
   }
 
   func launch(_ f: OpaquePointer?, grid: Int, _ args: KernelArguments, _ name: String)

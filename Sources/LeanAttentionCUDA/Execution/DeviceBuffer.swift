@@ -35,6 +35,13 @@ final class DeviceBuffer {
     try driver.check(driver.cuMemsetD32(address, pattern, bytes / 4), "cuMemsetD32_v2")
   }
 
+  /// Copies `bytes` from `source` on the device.
+  func copy(from source: DeviceBuffer, bytes: Int) throws(CUDAError) {
+    try driver.check(
+      driver.cuMemcpyDtoD(address, source.address, min(bytes, self.bytes, source.bytes)),
+      "cuMemcpyDtoD_v2")
+  }
+
   func download<T>(_ count: Int, as _: T.Type) throws(CUDAError) -> [T] where T: BitwiseCopyable {
     guard count > 0 else { return [] }
     var out = [T](unsafeUninitializedCapacity: count) { _, n in n = count }
@@ -58,6 +65,13 @@ final class KernelArguments {
   }
 
   func add(_ buffer: DeviceBuffer) { add(buffer.address) }
+
+  /// A by-value struct argument, given as its bytes.
+  func add(bytes: [UInt8]) {
+    let p = UnsafeMutableRawPointer.allocate(byteCount: max(1, bytes.count), alignment: 16)
+    bytes.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+    storage.append(p)
+  }
 
   func withPointers<R>(_ body: (UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> R) -> R {
     var list: [UnsafeMutableRawPointer?] = storage

@@ -14,10 +14,10 @@ public struct KernelCompiler {
 
   /// Every kernel entry point in the source.
   public static var kernelNames: [String] {
-    var names: [String] = []
+    var names = ["la_spin"]
     for dtype in ["f16", "bf16"] {
       for d in supportedHeadDims {
-        names.append("la_segments_\(dtype)_d\(d)")
+        for r in [1, 2, 4, 8] { names.append("la_segments_\(dtype)_d\(d)_r\(r)") }
         names.append("la_combine_\(dtype)_d\(d)")
       }
     }

@@ -23,16 +23,10 @@ public struct ScheduleUpload: Hashable, Sendable {
 
   /// Flattens `schedule`, after checking that the kernels can run it.
   ///
-  /// - Throws: ``CUDAError/unsupported(_:)`` unless every request is a single
-  ///   decode token, a KV head's query heads fit one tile (`G ≤ 64`), and the
-  ///   schedule validates for `problem`.
+  /// - Throws: ``CUDAError/unsupported(_:)`` unless ``DecodeSupport`` accepts
+  ///   `problem` and the schedule validates for it.
   public init(_ schedule: Schedule, problem p: AttentionProblem) throws(CUDAError) {
-    guard p.requests.allSatisfy({ $0.queryLength == 1 }) else {
-      throw .unsupported("the kernels compute decode (one query token per request)")
-    }
-    guard p.groupSize <= LeanTileSpace.rowsPerTile else {
-      throw .unsupported("\(p.groupSize) query heads per KV head; at most 64 fit a tile")
-    }
+    try DecodeSupport.check(p)
     do { try schedule.validate(for: p) } catch {
       throw .unsupported("the schedule is invalid for the problem: \(error)")
     }
@@ -56,7 +50,7 @@ public struct ScheduleUpload: Hashable, Sendable {
       outputs += [tile.request, tile.kvHead, first].map { Int32($0) }
     }
     pieceCounts = pieces.map { Int32($0.count) }
-    maxSplits = max(1, pieces.map(\.count).max() ?? 1)
+    maxSplits = max(1, schedule.maxSplits)
   }
 
   /// The CTAs' segments read back from the arrays (the inverse of the upload, empty segments aside).

@@ -33,6 +33,12 @@ public final class CUDADriver {
   typealias ErrorName = @convention(c) (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>) -> Int32
   typealias Occupancy =
     @convention(c) (UnsafeMutablePointer<Int32>, OpaquePointer?, Int32, Int) -> Int32
+  typealias CopyDevice = @convention(c) (UInt64, UInt64, Int) -> Int32
+  typealias EventCreate = @convention(c) (UnsafeMutablePointer<OpaquePointer?>, UInt32) -> Int32
+  typealias EventRecord = @convention(c) (OpaquePointer?, OpaquePointer?) -> Int32
+  typealias EventOne = @convention(c) (OpaquePointer?) -> Int32
+  typealias EventElapsed =
+    @convention(c) (UnsafeMutablePointer<Float>, OpaquePointer?, OpaquePointer?) -> Int32
 
   let library: DynamicLibrary
   let cuInit: Init
@@ -55,6 +61,12 @@ public final class CUDADriver {
   let cuCtxSynchronize: Synchronize
   let cuGetErrorName: ErrorName
   let cuOccupancy: Occupancy
+  let cuMemcpyDtoD: CopyDevice
+  let cuEventCreate: EventCreate
+  let cuEventRecord: EventRecord
+  let cuEventSynchronize: EventOne
+  let cuEventDestroy: EventOne
+  let cuEventElapsedTime: EventElapsed
 
   /// Opens the driver library (the first of `names` that loads) and binds its functions.
   ///
@@ -94,6 +106,17 @@ public final class CUDADriver {
     cuGetErrorName = try lib.function("cuGetErrorName", as: ErrorName.self)
     cuOccupancy = try lib.function(
       "cuOccupancyMaxActiveBlocksPerMultiprocessor", as: Occupancy.self)
+    cuMemcpyDtoD = try lib.function("cuMemcpyDtoD_v2", as: CopyDevice.self)
+    cuEventCreate = try lib.function("cuEventCreate", as: EventCreate.self)
+    cuEventRecord = try lib.function("cuEventRecord", as: EventRecord.self)
+    cuEventSynchronize = try lib.function("cuEventSynchronize", as: EventOne.self)
+    cuEventDestroy = try lib.function("cuEventDestroy_v2", as: EventOne.self)
+    // CUDA 12.8 added the _v2 name; CUDA 13 drivers may export only it.
+    if let f = try? lib.function("cuEventElapsedTime_v2", as: EventElapsed.self) {
+      cuEventElapsedTime = f
+    } else {
+      cuEventElapsedTime = try lib.function("cuEventElapsedTime", as: EventElapsed.self)
+    }
   }
 
   /// Throws ``CUDAError/driver(call:code:name:)`` when `result` is not `CUDA_SUCCESS`.

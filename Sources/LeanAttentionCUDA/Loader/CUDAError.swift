@@ -16,6 +16,9 @@ public enum CUDAError: Error, Hashable, Sendable {
   case noDevice
   /// The problem or schedule is outside what the kernels handle.
   case unsupported(String)
+  /// A lean host CTA waited longer than its limit for a peer's partial state
+  /// (a schedule whose peer never runs, or CTAs that were not resident together).
+  case peerNeverArrived(waitMilliseconds: Double)
 }
 
 extension CUDAError {
@@ -52,6 +55,9 @@ extension CUDAError: CustomStringConvertible {
       return "the CUDA driver reports no device"
     case .unsupported(let why):
       return "not supported by the CUDA kernels: \(why)"
+    case .peerNeverArrived(let ms):
+      return
+        "a lean host CTA waited \(ms) ms for a peer's partial state that never arrived; the output is not valid (a broken schedule, or CTAs that were not resident together)"
     }
   }
 }
