@@ -1,6 +1,7 @@
 import Foundation
 import LeanAttention
 import LeanAttentionCUDA
+import TestSupport
 import Testing
 
 @Suite("CUDA kernel parameters and benchmark helpers (no GPU needed)")
