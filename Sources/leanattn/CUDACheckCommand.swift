@@ -9,7 +9,7 @@ struct CUDACheckCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "cuda-check",
     abstract:
-      "Run golden fixtures and random cases on the GPU with all three partitioners; judge each with `compare`'s rule.",
+      "Run golden fixtures and random cases on the GPU with every partitioner; judge each with `compare`'s rule.",
     discussion: "Exit status: 0 all pass, 1 a case failed, 3 no usable GPU on this machine.")
 
   @Option(help: "Folder of the golden corpus.") var fixtures = "Fixtures"
@@ -81,7 +81,7 @@ struct CUDACheckCommand: ParsableCommand {
     let smCounts = [1, 7, 108, 132, 257]
     for i in 0..<randomCases {
       let c = try cases.next(index: i)
-      let partitioner = PartitionerKind.allCases[i % 3]
+      let partitioner = PartitionerKind.allCases[i % PartitionerKind.allCases.count]
       let model = try DeviceModel(
         name: "sm\(smCounts[(i / 3) % smCounts.count])", smCount: smCounts[(i / 3) % smCounts.count]
       )
@@ -101,6 +101,13 @@ struct CUDACheckCommand: ParsableCommand {
     let brokenFailure = try Self.missingPeerCheck(executor)
     print(brokenFailure.map { "FAIL missing-peer check: \($0)" } ?? "pass missing-peer check")
 
+    // 4. A partitioner the library does not know runs like any other: the
+    // executor reads only the schedule.
+    let userFailure = try Self.userPartitionerCheck(executor)
+    print(
+      userFailure.map { "FAIL user-defined partitioner: \($0)" }
+        ?? "pass user-defined partitioner (round-robin one-block pieces, combine pass)")
+
     let table = Self.table(runs)
     print(table)
     if !skipped.isEmpty {
@@ -111,7 +118,7 @@ struct CUDACheckCommand: ParsableCommand {
     }
     let failed = runs.filter { !$0.failures.isEmpty }
     print("\(runs.count) runs, \(failed.count) failed")
-    if !failed.isEmpty || brokenFailure != nil { throw ExitCode.failure }
+    if !failed.isEmpty || brokenFailure != nil || userFailure != nil { throw ExitCode.failure }
   }
 
   /// Runs a lean schedule with one peer claimed that no CTA runs (host wait
@@ -133,6 +140,20 @@ struct CUDACheckCommand: ParsableCommand {
     }
     _ = try executor.run(schedule, on: inputs)
     return nil
+  }
+
+  /// Runs `decode-gqa` under ``RoundRobinPartitioner`` and judges its output
+  /// with `compare`'s rule; nil when it passes.
+  static func userPartitionerCheck(_ executor: CUDAExecutor) throws -> String? {
+    let c = try CaseCatalog.named("decode-gqa")
+    let schedule = try RoundRobinPartitioner(blockN: 64, grid: 6).schedule(c.problem, on: .h100)
+    let golden = try GoldenFile(
+      try SafeTensorsFile(bytes: Data(try GoldenWriter.make(c, seed: 7).serialized())))
+    let result = try executor.run(schedule, on: try golden.inputs(as: BFloat16.self))
+    let verdict = try Comparison.judge(
+      golden: golden, output: result.outputBits.map { BFloat16(bits: $0).doubleValue },
+      dtype: c.dtype.dtype, logSumExp: result.logSumExp.map(Double.init))
+    return verdict.failures.isEmpty ? nil : verdict.failures.joined(separator: "; ")
   }
 
   /// The first device, with the kernels compiled (or taken from the cache) for its architecture.
@@ -229,5 +250,32 @@ struct CUDACheckCommand: ParsableCommand {
       )
     }
     return lines.joined(separator: "\n")
+  }
+}
+
+/// A partitioner the library does not know: every output cut into pieces of
+/// one KV block, dealt to `grid` CTAs round-robin from the last CTA down, so
+/// a CTA runs pieces of several outputs and split order is not CTA order;
+/// a combine pass merges them.
+struct RoundRobinPartitioner: Partitioner {
+  var name: String { "round-robin" }
+  var blockN: Int?
+  var grid: Int
+
+  func schedule(_ problem: AttentionProblem, on device: DeviceModel) throws(AttentionError)
+    -> Schedule
+  {
+    let space = try LeanTileSpace(problem: problem, blockN: blockN)
+    var ctas = [[Segment]](repeating: [], count: grid)
+    var next = 0
+    for (i, o) in space.outputs.enumerated() {
+      for k in o.visibleBlocks {
+        ctas[grid - 1 - next % grid].append(Segment(output: i, blocks: k..<(k + 1)))
+        next += 1
+      }
+    }
+    return Schedule(
+      partitioner: name, device: device, blockN: space.blockN, outputs: space.outputs, ctas: ctas,
+      reduction: .combinePass)
   }
 }
