@@ -6,6 +6,7 @@ let package = Package(
   products: [
     .library(name: "LeanAttention", targets: ["LeanAttention"]),
     .library(name: "SafeTensors", targets: ["SafeTensors"]),
+    .library(name: "FileIntegrity", targets: ["FileIntegrity"]),
     .library(name: "LeanAttentionCUDA", targets: ["LeanAttentionCUDA"]),
     .library(name: "LeanAttentionGolden", targets: ["LeanAttentionGolden"]),
     .executable(name: "leanattn", targets: ["leanattn"]),
@@ -14,6 +15,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     // OpenBLAS's cblas.h, found through pkg-config (apt: libopenblas-dev).
@@ -33,17 +35,23 @@ let package = Package(
     ),
     // The safetensors file format (and the SHA-256 it records), on its own:
     // nothing here knows about attention.
-    .target(name: "SafeTensors"),
+    .target(name: "SafeTensors", dependencies: ["FileIntegrity"]),
+    // SHA-256 (swift-crypto) and the atomic, litter-free file write that
+    // golden files and the CUDA kernel cache share.
+    .target(
+      name: "FileIntegrity",
+      dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+    ),
     // Golden files: seeded inputs, the case catalog, golden files, compare.
     .target(
       name: "LeanAttentionGolden",
-      dependencies: ["LeanAttention", "SafeTensors"]
+      dependencies: ["LeanAttention", "SafeTensors", "FileIntegrity"]
     ),
     // The CUDA path: driver API and NVRTC loaded at run time (no CUDA at
     // build time); the kernels are CUDA C files embedded in the binary.
     .target(
       name: "LeanAttentionCUDA",
-      dependencies: ["LeanAttention", "SafeTensors"],
+      dependencies: ["LeanAttention", "SafeTensors", "FileIntegrity"],
       resources: [.embedInCode("Kernels/decode.cu")]
     ),
     .executableTarget(
@@ -52,6 +60,7 @@ let package = Package(
         "LeanAttention",
         "LeanAttentionGolden",
         "SafeTensors",
+        "FileIntegrity",
         "LeanAttentionCUDA",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
@@ -62,6 +71,7 @@ let package = Package(
         "LeanAttention",
         "LeanAttentionGolden",
         "SafeTensors",
+        "FileIntegrity",
         "LeanAttentionCUDA",
         .product(name: "PropertyBased", package: "swift-property-based"),
         .product(name: "RealModule", package: "swift-numerics"),

@@ -1,3 +1,4 @@
+import FileIntegrity
 import Foundation
 
 #if canImport(Glibc)
@@ -119,41 +120,15 @@ public struct SafeTensorsWriter: Sendable {
     try Self.writeAtomically(serialized(), to: path)
   }
 
-  /// Writes `bytes` to `path` through a temporary file and `rename(2)`.
+  /// Writes `bytes` to `path` atomically, leaving no temporary file behind
+  /// (see ``FileIntegrity/AtomicFile``).
+  ///
+  /// - Throws: ``SafeTensorsError/io(path:reason:)``.
   public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(SafeTensorsError) {
-    let url = URL(fileURLWithPath: path)
-    let folder = url.deletingLastPathComponent().path
-    let tmp =
-      "\(folder)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-    guard fd >= 0 else {
-      throw .io(path: path, reason: "cannot create \(tmp): \(String(cString: strerror(errno)))")
-    }
-    var ok = true
-    var reason = ""
-    bytes.withUnsafeBytes { raw in
-      guard let base = raw.baseAddress else { return }  // nothing to write
-      var done = 0
-      while done < raw.count {
-        let n = Foundation.write(fd, base + done, raw.count - done)
-        if n < 0 {
-          if errno == EINTR { continue }
-          ok = false
-          reason = "write failed: \(String(cString: strerror(errno)))"
-          return
-        }
-        done += n
+    do { try AtomicFile.write(bytes, to: path) } catch {
+      switch error {
+      case .io(_, let reason), .unusableOutput(_, let reason): throw .io(path: path, reason: reason)
       }
-    }
-    if ok && fsync(fd) != 0 {
-      ok = false
-      reason = "fsync failed: \(String(cString: strerror(errno)))"
-    }
-    close(fd)
-    guard ok, rename(tmp, path) == 0 else {
-      if ok { reason = "rename failed: \(String(cString: strerror(errno)))" }
-      unlink(tmp)
-      throw .io(path: path, reason: reason)
     }
   }
 }

@@ -30,12 +30,29 @@ struct BenchExact: ParsableCommand {
   @Option(help: "Timed runs (the median is reported).") var runs = 5
   @Flag(help: "Print one JSON object.") var json = false
 
+  func validate() throws {
+    guard (1...1_000_000).contains(runs) else {
+      throw ValidationError("--runs \(runs): allowed 1...1000000")
+    }
+    guard (0...AttentionProblem.maxCount).contains(batch) else {
+      throw ValidationError("--batch \(batch): allowed 0...\(AttentionProblem.maxCount)")
+    }
+  }
+
   func run() throws {
     let problem = try AttentionProblem(
       requests: Array(
         repeating: RequestShape(queryLength: queryLength, kvLength: context), count: batch),
       queryHeads: heads, kvHeads: kvHeads ?? heads, headDim: headDim,
       mask: causal ? .causal() : .none)
+    // Inputs and outputs, plus the Float64 row blocks exact attention keeps per thread.
+    let width = dtype == .f32 ? 4 : 8
+    let scratch = CheckedSize.product([256, context, 8, ProcessInfo.processInfo.activeProcessorCount])
+    try MemoryBudget.standard().check(
+      "bench exact (\(problem.totalQueryTokens) query and \(problem.totalKVTokens) KV tokens)",
+      bytes: problem.tensorBytes(elementBytes: width).flatMap { t in
+        scratch.flatMap { CheckedSize.sum([t, $0]) }
+      })
     let seconds: Double
     let bytes: Int
     switch dtype {
@@ -49,10 +66,14 @@ struct BenchExact: ParsableCommand {
       bytes = 8
     }
     // 4·Q·L·D·H per request: two products of 2 FLOPs per multiply-add.
-    var flops = 4.0 * Double(queryLength * context * headDim * heads * batch)
+    // In Double: the product of the flags may exceed Int.
+    var flops = 4.0 * Double(queryLength) * Double(context) * Double(headDim) * Double(heads)
+      * Double(batch)
     if causal && queryLength == context { flops /= 2 }
     let gflops = flops / seconds / 1e9
-    let kvBytes = Double(2 * batch * context * (kvHeads ?? heads) * headDim * bytes)
+    let kvBytes =
+      2 * Double(batch) * Double(context) * Double(kvHeads ?? heads) * Double(headDim)
+      * Double(bytes)
     let gbps: Double? = queryLength == 1 ? kvBytes / seconds / 1e9 : nil
     if json {
       var fields = [

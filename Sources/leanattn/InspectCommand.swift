@@ -14,8 +14,7 @@ struct InspectCommand: ParsableCommand {
   func run() throws {
     let f: SafeTensorsFile
     do { f = try SafeTensorsFile(contentsOf: file) } catch {
-      print("\(file): malformed: \(error)")
-      throw ExitCode(2)
+      throw CommandLineError.input("\(file): malformed: \(error)")
     }
     print("\(file): \(f.tensors.count) tensors, \(f.bytes.count) bytes")
     for t in f.tensors {
@@ -33,10 +32,16 @@ struct InspectCommand: ParsableCommand {
     }
     do {
       try GoldenFile.verifyChecksums(f)
-      print("checksums: all \(f.tensors.count) match")
     } catch {
-      print("checksums: FAILED: \(error)")
-      throw ExitCode(2)
+      throw CommandLineError.input("\(file): checksums: FAILED: \(error)")
     }
+    print("checksums: all \(f.tensors.count) match")
+    guard f.metadata[GoldenFormat.Key.formatVersion] != nil else { return }
+    do {
+      try GoldenFile(f).checkFinite()
+    } catch {
+      throw CommandLineError.input("\(file): \(error)")
+    }
+    print("values: finite (lse -inf only on fully masked rows)")
   }
 }
