@@ -34,8 +34,8 @@ struct BenchExact: ParsableCommand {
     guard (1...1_000_000).contains(runs) else {
       throw ValidationError("--runs \(runs): allowed 1...1000000")
     }
-    guard (0...AttentionProblem.maxCount).contains(batch) else {
-      throw ValidationError("--batch \(batch): allowed 0...\(AttentionProblem.maxCount)")
+    guard (0...ScheduleCommand.maxBatch).contains(batch) else {
+      throw ValidationError("--batch \(batch): allowed 0...\(ScheduleCommand.maxBatch)")
     }
   }
 

@@ -10,12 +10,37 @@ struct InspectCommand: ParsableCommand {
     discussion: "Exits 2 with a one-line reason when the file is malformed or a checksum fails.")
 
   @Argument(help: "The file.") var file: String
+  @Flag(help: "Print one JSON object: each tensor's dtype, shape, data offsets and SHA-256, and the metadata.")
+  var json = false
 
   func run() throws {
     let f: SafeTensorsFile
     do { f = try SafeTensorsFile(contentsOf: file) } catch {
       throw CommandLineError.input("\(file): malformed: \(error)")
     }
+    if json {
+      print(Self.json(f))
+    } else {
+      printText(f)
+    }
+    try checkGolden(f)
+  }
+
+  /// The file as one JSON object (tensors in data order).
+  static func json(_ f: SafeTensorsFile) -> String {
+    let tensors = f.tensors.map { t -> JSONValue in
+      .object([
+        ("name", .string(t.name)), ("dtype", .string(t.dtype.rawValue)),
+        ("shape", .array(t.shape.map { .int($0) })),
+        ("data_offsets", .array([.int(t.byteRange.lowerBound), .int(t.byteRange.upperBound)])),
+        ("sha256", .string(f.sha256(of: t))),
+      ])
+    }
+    let metadata = f.metadata.sorted { $0.key < $1.key }.map { (key: $0.key, value: JSONValue.string($0.value)) }
+    return JSONValue.object([("tensors", .array(tensors)), ("metadata", .object(metadata))]).serialized
+  }
+
+  func printText(_ f: SafeTensorsFile) {
     print("\(file): \(f.tensors.count) tensors, \(f.bytes.count) bytes")
     for t in f.tensors {
       print(
@@ -26,8 +51,12 @@ struct InspectCommand: ParsableCommand {
       print("metadata:")
       for (k, v) in f.metadata.sorted(by: { $0.key < $1.key }) { print("  \(k): \(v)") }
     }
+  }
+
+  /// Verifies checksums, and a golden file's values, when the file has them.
+  func checkGolden(_ f: SafeTensorsFile) throws {
     guard f.metadata[GoldenFormat.Key.checksums] != nil else {
-      print("checksums: none (not a golden file)")
+      if !json { print("checksums: none (not a golden file)") }
       return
     }
     do {
@@ -35,13 +64,13 @@ struct InspectCommand: ParsableCommand {
     } catch {
       throw CommandLineError.input("\(file): checksums: FAILED: \(error)")
     }
-    print("checksums: all \(f.tensors.count) match")
+    if !json { print("checksums: all \(f.tensors.count) match") }
     guard f.metadata[GoldenFormat.Key.formatVersion] != nil else { return }
     do {
       try GoldenFile(f).checkFinite()
     } catch {
       throw CommandLineError.input("\(file): \(error)")
     }
-    print("values: finite (lse -inf only on fully masked rows)")
+    if !json { print("values: finite (lse -inf only on fully masked rows)") }
   }
 }

@@ -57,6 +57,9 @@ struct ScheduleCommand: ParsableCommand {
     return try DeviceModel.preset(device ?? "a100", ctasPerSM: ctasPerSM)
   }
 
+  /// The most requests a command builds (an array of that many is allocated up front).
+  static let maxBatch = 1 << 20
+
   func validate() throws {
     if contexts != nil && context != nil {
       throw ValidationError("give --context or --contexts, not both")
@@ -65,8 +68,8 @@ struct ScheduleCommand: ParsableCommand {
     if let splits, splits < 1 { throw ValidationError("--splits \(splits): allowed 1 or more") }
     if batch < 0 { throw ValidationError("--batch \(batch): allowed 0 or more") }
     // A batch is an array of requests: bounded before it is allocated.
-    if contexts == nil && batch > AttentionProblem.maxCount {
-      throw ValidationError("--batch \(batch): allowed 0...\(AttentionProblem.maxCount)")
+    if contexts == nil && batch > Self.maxBatch {
+      throw ValidationError("--batch \(batch): allowed 0...\(Self.maxBatch)")
     }
   }
 
