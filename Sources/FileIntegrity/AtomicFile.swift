@@ -25,7 +25,8 @@ public enum AtomicFile {
     let folder = url.deletingLastPathComponent().path
     let name = url.lastPathComponent
     removeStaleTemporaries(in: folder)
-    let tmp = "\(folder)/\(temporaryPrefix(for: name))\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let tmp =
+      "\(folder)/\(temporaryPrefix(for: name))\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     var named = false
     var fd = open(folder, O_WRONLY | O_TMPFILE_FLAG, 0o644)
     if fd < 0 {

@@ -41,13 +41,16 @@ public enum OutputLocation {
             path: path,
             reason:
               current == URL(fileURLWithPath: path).standardizedFileURL.path
-              ? "is \(describe(kind)), not a folder" : "\(current) is \(describe(kind)), not a folder")
+              ? "is \(describe(kind)), not a folder"
+              : "\(current) is \(describe(kind)), not a folder")
         }
         try checkWritableFolder(current, for: path)
         return
       }
       let parent = URL(fileURLWithPath: current).deletingLastPathComponent().path
-      if parent == current { throw .unusableOutput(path: path, reason: "no existing parent folder") }
+      if parent == current {
+        throw .unusableOutput(path: path, reason: "no existing parent folder")
+      }
       current = parent
     }
   }

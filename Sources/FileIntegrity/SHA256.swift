@@ -1,5 +1,5 @@
-import Foundation
 import Crypto
+import Foundation
 
 /// SHA-256 (FIPS 180-4) as lowercase hex, from swift-crypto.
 ///

@@ -180,12 +180,14 @@ public struct SafeTensorsFile: Sendable {
     guard bits % 8 == 0 else {
       throw .invalidOffsets(
         tensor: name,
-        reason: "\(count) elements of \(dtype.rawValue) are \(bits) bits, not a whole number of bytes")
+        reason:
+          "\(count) elements of \(dtype.rawValue) are \(bits) bits, not a whole number of bytes")
     }
     guard bits / 8 == end - begin else {
       throw .invalidOffsets(
         tensor: name,
-        reason: "holds \(end - begin) bytes but shape \(shape) of \(dtype.rawValue) needs \(bits / 8)")
+        reason:
+          "holds \(end - begin) bytes but shape \(shape) of \(dtype.rawValue) needs \(bits / 8)")
     }
     // Other fields are ignored, as the reference reader ignores them.
     return TensorEntry(name: name, dtype: dtype, shape: shape, byteRange: begin..<end)

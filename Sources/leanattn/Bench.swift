@@ -47,7 +47,9 @@ struct BenchExact: ParsableCommand {
       mask: causal ? .causal() : .none)
     // Inputs and outputs, plus the Float64 row blocks exact attention keeps per thread.
     let width = dtype == .f32 ? 4 : 8
-    let scratch = CheckedSize.product([256, context, 8, ProcessInfo.processInfo.activeProcessorCount])
+    let scratch = CheckedSize.product([
+      256, context, 8, ProcessInfo.processInfo.activeProcessorCount,
+    ])
     try MemoryBudget.standard().check(
       "bench exact (\(problem.totalQueryTokens) query and \(problem.totalKVTokens) KV tokens)",
       bytes: problem.tensorBytes(elementBytes: width).flatMap { t in
@@ -67,7 +69,8 @@ struct BenchExact: ParsableCommand {
     }
     // 4·Q·L·D·H per request: two products of 2 FLOPs per multiply-add.
     // In Double: the product of the flags may exceed Int.
-    var flops = 4.0 * Double(queryLength) * Double(context) * Double(headDim) * Double(heads)
+    var flops =
+      4.0 * Double(queryLength) * Double(context) * Double(headDim) * Double(heads)
       * Double(batch)
     if causal && queryLength == context { flops /= 2 }
     let gflops = flops / seconds / 1e9

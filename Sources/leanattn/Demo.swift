@@ -92,7 +92,8 @@ struct Demo: ParsableCommand {
         "   " + schedule.partitioner.padding(toLength: 12, withPad: " ", startingAt: 0)
           + String(format: " max |ΔO| = %.2e  ", e.maxAbs) + verdict)
       if e.maxAbs > 1e-12 {
-        throw CommandLineError.input("self-check failed: \(schedule.partitioner) disagrees with exact attention")
+        throw CommandLineError.input(
+          "self-check failed: \(schedule.partitioner) disagrees with exact attention")
       }
     }
 

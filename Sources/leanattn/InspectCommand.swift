@@ -10,7 +10,10 @@ struct InspectCommand: ParsableCommand {
     discussion: "Exits 2 with a one-line reason when the file is malformed or a checksum fails.")
 
   @Argument(help: "The file.") var file: String
-  @Flag(help: "Print one JSON object: each tensor's dtype, shape, data offsets and SHA-256, and the metadata.")
+  @Flag(
+    help:
+      "Print one JSON object: each tensor's dtype, shape, data offsets and SHA-256, and the metadata."
+  )
   var json = false
 
   func run() throws {
@@ -18,12 +21,14 @@ struct InspectCommand: ParsableCommand {
     do { f = try SafeTensorsFile(contentsOf: file) } catch {
       throw CommandLineError.input("\(file): malformed: \(error)")
     }
+    // Verdicts first: a failing file prints nothing on stdout, only its error.
+    let verdicts = try checkGolden(f)
     if json {
       print(Self.json(f))
     } else {
       printText(f)
+      for line in verdicts { print(line) }
     }
-    try checkGolden(f)
   }
 
   /// The file as one JSON object (tensors in data order).
@@ -36,8 +41,11 @@ struct InspectCommand: ParsableCommand {
         ("sha256", .string(f.sha256(of: t))),
       ])
     }
-    let metadata = f.metadata.sorted { $0.key < $1.key }.map { (key: $0.key, value: JSONValue.string($0.value)) }
-    return JSONValue.object([("tensors", .array(tensors)), ("metadata", .object(metadata))]).serialized
+    let metadata = f.metadata.sorted { $0.key < $1.key }.map {
+      (key: $0.key, value: JSONValue.string($0.value))
+    }
+    return JSONValue.object([("tensors", .array(tensors)), ("metadata", .object(metadata))])
+      .serialized
   }
 
   func printText(_ f: SafeTensorsFile) {
@@ -53,24 +61,25 @@ struct InspectCommand: ParsableCommand {
     }
   }
 
-  /// Verifies checksums, and a golden file's values, when the file has them.
-  func checkGolden(_ f: SafeTensorsFile) throws {
+  /// Verifies checksums, and a golden file's values, when the file has them;
+  /// the lines that report what was verified.
+  func checkGolden(_ f: SafeTensorsFile) throws -> [String] {
     guard f.metadata[GoldenFormat.Key.checksums] != nil else {
-      if !json { print("checksums: none (not a golden file)") }
-      return
+      return ["checksums: none (not a golden file)"]
     }
     do {
       try GoldenFile.verifyChecksums(f)
     } catch {
       throw CommandLineError.input("\(file): checksums: FAILED: \(error)")
     }
-    if !json { print("checksums: all \(f.tensors.count) match") }
-    guard f.metadata[GoldenFormat.Key.formatVersion] != nil else { return }
+    var lines = ["checksums: all \(f.tensors.count) match"]
+    guard f.metadata[GoldenFormat.Key.formatVersion] != nil else { return lines }
     do {
       try GoldenFile(f).checkFinite()
     } catch {
       throw CommandLineError.input("\(file): \(error)")
     }
-    if !json { print("values: finite (lse -inf only on fully masked rows)") }
+    lines.append("values: finite (lse -inf only on fully masked rows)")
+    return lines
   }
 }

@@ -8,9 +8,10 @@ import Testing
 struct SizeLimitsTests {
   static let hostile = [Int(Int32.max) + 1, Int.max, 1 << 62, -1, Int.min]
 
-  func problem(q: Int = 1, kv: Int = 16, hq: Int = 4, hkv: Int = 4, d: Int = 64, batch: Int = 1,
-    mask: AttentionMask = .none) throws(AttentionError) -> AttentionProblem
-  {
+  func problem(
+    q: Int = 1, kv: Int = 16, hq: Int = 4, hkv: Int = 4, d: Int = 64, batch: Int = 1,
+    mask: AttentionMask = .none
+  ) throws(AttentionError) -> AttentionProblem {
     try AttentionProblem(
       requests: Array(repeating: RequestShape(queryLength: q, kvLength: kv), count: batch),
       queryHeads: hq, kvHeads: hkv, headDim: d, mask: mask)
@@ -45,7 +46,9 @@ struct SizeLimitsTests {
     #expect(throws: AttentionError.self) { try problem(q: 0, kv: n, hq: 1, hkv: 1, d: 2) }
     // With 64-token blocks one output has 2^31/64 = 2^25 lean tiles: over the cap, refused.
     let big = try problem(q: 1, kv: n, hq: 1, hkv: 1, d: 1)
-    #expect(throws: AttentionError.self) { try LeanPartitioner(blockN: 64).schedule(big, on: .h100) }
+    #expect(throws: AttentionError.self) {
+      try LeanPartitioner(blockN: 64).schedule(big, on: .h100)
+    }
   }
 
   @Test(arguments: [Int(Int32.max), Int.max, 1 << 62, -1, 0])
@@ -77,7 +80,8 @@ struct SizeLimitsTests {
   @Test func memoryBudgetStatesSizeAndLimit() throws {
     let budget = try MemoryBudget.standard(environment: ["LEANATTN_MEMORY_BUDGET": "1K"])
     #expect(budget.bytes == 1024)
-    #expect(try MemoryBudget.standard(environment: ["LEANATTN_MEMORY_BUDGET": "3G"]).bytes == 3 << 30)
+    #expect(
+      try MemoryBudget.standard(environment: ["LEANATTN_MEMORY_BUDGET": "3G"]).bytes == 3 << 30)
     for bad in ["", "0", "-1", "1X", "99999999999999999999", "9223372036854775807T"] {
       #expect(throws: AttentionError.self, "\(bad)") {
         try MemoryBudget.standard(environment: ["LEANATTN_MEMORY_BUDGET": bad])
@@ -96,7 +100,9 @@ struct SizeLimitsTests {
   // Q, K, V, O at 4 bytes and LSE at 8, counted independently here.
   @Test func tensorBytesCountsEveryTensor() throws {
     let p = try AttentionProblem(
-      requests: [RequestShape(queryLength: 3, kvLength: 5), RequestShape(queryLength: 2, kvLength: 7)],
+      requests: [
+        RequestShape(queryLength: 3, kvLength: 5), RequestShape(queryLength: 2, kvLength: 7),
+      ],
       queryHeads: 4, kvHeads: 2, headDim: 8)
     let q = 5 * 4 * 8
     let kv = 12 * 2 * 8
@@ -121,7 +127,8 @@ struct AtomicFileTests {
     try AtomicFile.write([], to: "\(dir)/empty.bin")
     #expect(FileManager.default.contents(atPath: "\(dir)/a.bin") == Data([4, 5]))
     #expect(FileManager.default.contents(atPath: "\(dir)/empty.bin") == Data())
-    #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["a.bin", "empty.bin"])
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["a.bin", "empty.bin"])
   }
 
   // A temporary name whose process is gone is removed by the next write; one of a live process is kept.

@@ -26,7 +26,8 @@ extension AttentionProblem {
       try check("window left", l ?? 0)
       try check("window right", r ?? 0)
     }
-    try check("Q [tokens, Hq, D] elements", CheckedSize.product([totalQ ?? 0, queryHeads, headDim]))
+    try check(
+      "Q [tokens, Hq, D] elements", CheckedSize.product([totalQ ?? 0, queryHeads, headDim]))
     try check("K [tokens, Hkv, D] elements", CheckedSize.product([totalKV ?? 0, kvHeads, headDim]))
   }
 
