@@ -10,7 +10,7 @@ CONFIG ?= release
 BIN := .build/$(CONFIG)/leanattn
 PY_PACKAGES := numpy safetensors ml_dtypes pytest nvidia-cuda-nvrtc nvidia-cuda-runtime
 
-.PHONY: demo test deps venv build fixtures bench-onnxruntime bench-bandwidth clean
+.PHONY: demo test deps venv build fixtures bench-onnxruntime bench-bandwidth clean sanitize
 
 demo: deps build
 	$(BIN) demo --out demo-out
@@ -54,6 +54,11 @@ bench-onnxruntime: deps build
 bench-bandwidth: deps build
 	mkdir -p .build && $(CC) -O3 -march=native -pthread Benchmarks/read_bandwidth.c -o .build/read_bandwidth
 	python3 Benchmarks/decode_vs_bandwidth.py --leanattn $(BIN) --bandwidth .build/read_bandwidth
+
+# The Swift tests under AddressSanitizer and ThreadSanitizer (nightly: each is a full debug build).
+sanitize: deps
+	$(SWIFT) test --sanitize=address --scratch-path .build-asan
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 clean:
 	rm -rf .build demo-out
