@@ -80,3 +80,18 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (`make fuzz`), only when asked for: they have no `main`
+// of their own (libFuzzer's runtime provides it) and link only with
+// `-sanitize=fuzzer`.
+if Context.environment["LEANATTN_FUZZ"] == "1" {
+  package.targets += [
+    .executableTarget(name: "SafeTensorsFuzz", dependencies: ["SafeTensors"], path: "Fuzz/SafeTensorsFuzz"),
+    .executableTarget(
+      name: "GoldenMetadataFuzz",
+      dependencies: ["LeanAttention", "LeanAttentionGolden", "SafeTensors"],
+      path: "Fuzz/GoldenMetadataFuzz"),
+    .executableTarget(
+      name: "ScheduleJSONFuzz", dependencies: ["LeanAttention"], path: "Fuzz/ScheduleJSONFuzz"),
+  ]
+}
