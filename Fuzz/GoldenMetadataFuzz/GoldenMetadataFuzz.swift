@@ -5,6 +5,7 @@ import SafeTensors
 
 /// libFuzzer entry for golden-file metadata. The first byte picks the entry
 /// (`case`, `partials`, `sha256`); the rest is its JSON text.
+/// (Also exported under libFuzzer's name, for `-fsanitize=fuzzer` builds with its own main.)
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
   guard count >= 1 else { return 0 }

@@ -3,6 +3,7 @@ import SafeTensors
 
 /// libFuzzer entry: any bytes as a safetensors file. Accepted files must give
 /// every tensor's bytes and widened values without trapping.
+/// (Also exported under libFuzzer's name, for `-fsanitize=fuzzer` builds with its own main.)
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
   let data = Data(bytes: start, count: count)

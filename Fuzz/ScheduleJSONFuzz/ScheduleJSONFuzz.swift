@@ -8,6 +8,7 @@ let problem = try? AttentionProblem(
 
 /// libFuzzer entry: any bytes as a schedule's JSON. A schedule that decodes and
 /// validates must simulate without trapping.
+/// (Also exported under libFuzzer's name, for `-fsanitize=fuzzer` builds with its own main.)
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
   let bytes = Array(UnsafeRawBufferPointer(start: start, count: count))
