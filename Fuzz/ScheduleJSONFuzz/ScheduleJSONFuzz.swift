@@ -3,7 +3,9 @@ import LeanAttention
 
 /// The problem every fuzzed schedule is decoded for: a small ragged, causal GQA batch.
 let problem = try? AttentionProblem(
-  requests: [RequestShape(queryLength: 1, kvLength: 300), RequestShape(queryLength: 70, kvLength: 90)],
+  requests: [
+    RequestShape(queryLength: 1, kvLength: 300), RequestShape(queryLength: 70, kvLength: 90),
+  ],
   queryHeads: 4, kvHeads: 2, headDim: 64, mask: .causal())
 
 /// libFuzzer entry: any bytes as a schedule's JSON. A schedule that decodes and
@@ -21,7 +23,8 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
 /// schedules of `problem` (on 7 and 132 SMs) as seed inputs and exits.
 @_cdecl("LLVMFuzzerInitialize")
 public func initialize(
-  _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+  _ argc: UnsafeMutablePointer<CInt>,
+  _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> CInt {
   guard let folder = ProcessInfo.processInfo.environment["LEANATTN_FUZZ_WRITE_SEEDS"], let problem
   else { return 0 }
@@ -33,7 +36,8 @@ public func initialize(
         let s = try? kind.make().schedule(problem, on: device),
         let data = try? encoder.encode(s)
       else { continue }
-      FileManager.default.createFile(atPath: "\(folder)/\(kind.rawValue)-\(sms).json", contents: data)
+      FileManager.default.createFile(
+        atPath: "\(folder)/\(kind.rawValue)-\(sms).json", contents: data)
     }
   }
   exit(0)

@@ -18,7 +18,9 @@ struct FuzzRegressionTests {
   /// The schedule target's problem (Fuzz/ScheduleJSONFuzz).
   static func problem() throws -> AttentionProblem {
     try AttentionProblem(
-      requests: [RequestShape(queryLength: 1, kvLength: 300), RequestShape(queryLength: 70, kvLength: 90)],
+      requests: [
+        RequestShape(queryLength: 1, kvLength: 300), RequestShape(queryLength: 70, kvLength: 90),
+      ],
       queryHeads: 4, kvHeads: 2, headDim: 64, mask: .causal())
   }
 
@@ -47,7 +49,8 @@ struct FuzzRegressionTests {
       }
     }
     #expect(
-      (try? JSONDecoder().decode(DeviceModel.self, from: Data(#"{"name":"x","smCount":7,"ctasPerSM":2}"#.utf8)))
+      (try? JSONDecoder().decode(
+        DeviceModel.self, from: Data(#"{"name":"x","smCount":7,"ctasPerSM":2}"#.utf8)))
         == (try? DeviceModel(name: "x", smCount: 7, ctasPerSM: 2)))
   }
 }

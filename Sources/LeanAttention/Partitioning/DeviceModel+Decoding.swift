@@ -9,7 +9,8 @@ extension DeviceModel {
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: DecodingKeys.self)
     try self.init(
-      name: try c.decode(String.self, forKey: .name), smCount: try c.decode(Int.self, forKey: .smCount),
+      name: try c.decode(String.self, forKey: .name),
+      smCount: try c.decode(Int.self, forKey: .smCount),
       ctasPerSM: try c.decode(Int.self, forKey: .ctasPerSM))
   }
 }
