@@ -56,8 +56,10 @@ bench-bandwidth: deps build
 	python3 Benchmarks/decode_vs_bandwidth.py --leanattn $(BIN) --bandwidth .build/read_bandwidth
 
 # The Swift tests under AddressSanitizer and ThreadSanitizer (nightly: each is a full debug build).
+# Leaks inside the XCTest runner are suppressed (Tests/lsan-suppressions.txt).
 sanitize: deps
-	$(SWIFT) test --sanitize=address --scratch-path .build-asan
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt \
+	  $(SWIFT) test --sanitize=address --scratch-path .build-asan
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 # libFuzzer targets (Fuzz/): the safetensors reader, golden metadata, schedule JSON.
