@@ -10,7 +10,7 @@ CONFIG ?= release
 BIN := .build/$(CONFIG)/leanattn
 PY_PACKAGES := numpy safetensors ml_dtypes pytest nvidia-cuda-nvrtc nvidia-cuda-runtime
 
-.PHONY: demo test deps venv build fixtures bench-onnxruntime bench-bandwidth bench-golden clean
+.PHONY: demo test deps venv build fixtures bench-onnxruntime bench-bandwidth bench-golden clean sanitize fuzz fuzz-build
 
 demo: deps build
 	$(BIN) demo --out demo-out
@@ -58,6 +58,30 @@ bench-bandwidth: deps build
 # Time and peak memory of writing the paper's 176 MB golden file (a benchmark, not a test).
 bench-golden: deps build
 	python3 Benchmarks/golden_paper.py --leanattn $(BIN)
+
+# The Swift tests under AddressSanitizer and ThreadSanitizer (nightly: each is a full debug build).
+# Leaks inside the XCTest runner are suppressed (Tests/lsan-suppressions.txt).
+sanitize: deps
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt \
+	  $(SWIFT) test --sanitize=address --scratch-path .build-asan
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
+
+# libFuzzer targets (Fuzz/): the safetensors reader, golden metadata, schedule JSON.
+# Each runs FUZZ_SECONDS from its committed seed corpus; crashes land in Fuzz/crashes/.
+FUZZ_TARGETS := SafeTensorsFuzz GoldenMetadataFuzz ScheduleJSONFuzz
+FUZZ_SECONDS ?= 600
+fuzz-build: deps
+	for t in $(FUZZ_TARGETS); do \
+	  LEANATTN_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz --product $$t \
+	    -Xswiftc -sanitize=fuzzer,address || exit 1; \
+	done
+fuzz: fuzz-build
+	mkdir -p Fuzz/crashes
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p .build-fuzz/corpus/$$t; \
+	  nice .build-fuzz/release/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 \
+	    -artifact_prefix=Fuzz/crashes/$$t- .build-fuzz/corpus/$$t Fuzz/corpus/$$t || exit 1; \
+	done
 
 clean:
 	rm -rf .build demo-out

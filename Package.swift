@@ -6,6 +6,7 @@ let package = Package(
   products: [
     .library(name: "LeanAttention", targets: ["LeanAttention"]),
     .library(name: "SafeTensors", targets: ["SafeTensors"]),
+    .library(name: "FileIntegrity", targets: ["FileIntegrity"]),
     .library(name: "LeanAttentionCUDA", targets: ["LeanAttentionCUDA"]),
     .library(name: "LeanAttentionGolden", targets: ["LeanAttentionGolden"]),
     .library(name: "LeanAttentionSVG", targets: ["LeanAttentionSVG"]),
@@ -36,20 +37,26 @@ let package = Package(
     ),
     // The safetensors file format (and the SHA-256 it records), on its own:
     // nothing here knows about attention.
-    .target(name: "SafeTensors", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+    .target(name: "SafeTensors", dependencies: ["FileIntegrity"]),
+    // SHA-256 (swift-crypto) and the atomic, litter-free file write that
+    // golden files and the CUDA kernel cache share.
+    .target(
+      name: "FileIntegrity",
+      dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+    ),
     // Drawing: a schedule's simulated timeline as an SVG chart. Apart from the
     // math core, which computes the timeline but has no business with pixels.
     .target(name: "LeanAttentionSVG", dependencies: ["LeanAttention"]),
     // Golden files: seeded inputs, the case catalog, golden files, compare.
     .target(
       name: "LeanAttentionGolden",
-      dependencies: ["LeanAttention", "SafeTensors"]
+      dependencies: ["LeanAttention", "SafeTensors", "FileIntegrity"]
     ),
     // The CUDA path: driver API and NVRTC loaded at run time (no CUDA at
     // build time); the kernels are CUDA C files embedded in the binary.
     .target(
       name: "LeanAttentionCUDA",
-      dependencies: ["LeanAttention", "SafeTensors"],
+      dependencies: ["LeanAttention", "SafeTensors", "FileIntegrity"],
       resources: [.embedInCode("Kernels/decode.cu")]
     ),
     .executableTarget(
@@ -59,6 +66,7 @@ let package = Package(
         "LeanAttentionGolden",
         "LeanAttentionSVG",
         "SafeTensors",
+        "FileIntegrity",
         "LeanAttentionCUDA",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
@@ -87,6 +95,7 @@ let package = Package(
       ]
     ),
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+    .testTarget(name: "FileIntegrityTests", dependencies: ["FileIntegrity"]),
     .testTarget(
       name: "LeanAttentionGoldenTests",
       dependencies: ["LeanAttention", "LeanAttentionGolden", "SafeTensors", "TestSupport"]
@@ -100,3 +109,19 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (`make fuzz`), only when asked for: they have no `main`
+// of their own (libFuzzer's runtime provides it) and link only with
+// `-sanitize=fuzzer`.
+if Context.environment["LEANATTN_FUZZ"] == "1" {
+  package.targets += [
+    .executableTarget(
+      name: "SafeTensorsFuzz", dependencies: ["SafeTensors"], path: "Fuzz/SafeTensorsFuzz"),
+    .executableTarget(
+      name: "GoldenMetadataFuzz",
+      dependencies: ["LeanAttention", "LeanAttentionGolden", "SafeTensors"],
+      path: "Fuzz/GoldenMetadataFuzz"),
+    .executableTarget(
+      name: "ScheduleJSONFuzz", dependencies: ["LeanAttention"], path: "Fuzz/ScheduleJSONFuzz"),
+  ]
+}

@@ -1,3 +1,4 @@
+import FileIntegrity
 import Foundation
 
 /// One tensor's entry in a safetensors header.
@@ -23,10 +24,17 @@ public struct TensorEntry: Hashable, Sendable {
 /// optional `"__metadata__"` map of strings to strings; then the data, each
 /// tensor in little-endian C order at its offsets relative to the data start.
 ///
-/// Validation is strict: the tensors must tile the data section exactly, in
-/// some order, with no overlap, no hole and nothing after the last one, and
-/// each byte range must equal its shape times its dtype's width. Anything else
-/// is a ``SafeTensorsError`` naming what was wrong.
+/// Validation follows the reference reader (huggingface `safetensors` 0.8):
+/// the tensors must tile the data section exactly, in some order, with no
+/// overlap, no hole and nothing after the last one; each byte range must equal
+/// its shape times its dtype's width (in bits, for `F4` and `F6_*`, ending on
+/// a byte); shapes and offsets are unsigned integers (`-0`, `1.0` and `1e0` are
+/// not). As the reference does, this reader accepts whitespace before the
+/// header's `{`, `"__metadata__": null` and unknown fields in a tensor entry
+/// (ignored). Deliberately stricter than the reference: a name that appears
+/// twice in the header is an error (the reference keeps one silently), and
+/// golden files' checksums are verified by ``FileIntegrity`` callers. Anything
+/// else is a ``SafeTensorsError`` naming what was wrong.
 public struct SafeTensorsFile: Sendable {
   /// The largest header this reader accepts (the reference implementation's limit).
   public static let maxHeaderLength = 100_000_000
@@ -39,12 +47,21 @@ public struct SafeTensorsFile: Sendable {
   public let bytes: Data
   /// Where the data section starts in `bytes`.
   public let dataStart: Int
+  /// The index in ``tensors`` of each name, for lookups in O(1).
+  let position: [String: Int]
 
   /// Maps and validates the file at `path`.
   ///
   /// - Throws: ``SafeTensorsError``.
   /// - Complexity: O(header + tensors · log tensors); the data is mapped, not copied.
   public init(contentsOf path: String) throws(SafeTensorsError) {
+    var st = stat()
+    guard stat(path, &st) == 0 else {
+      throw .io(path: path, reason: "cannot read: \(String(cString: strerror(errno)))")
+    }
+    guard st.st_mode & S_IFMT == S_IFREG else {
+      throw .io(path: path, reason: "cannot read: not a regular file")
+    }
     let data: Data
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
@@ -66,9 +83,6 @@ public struct SafeTensorsFile: Sendable {
     }
     let header = bytes[(bytes.startIndex + 8)..<(bytes.startIndex + 8 + Int(n))]
     if let bad = Self.firstInvalidUTF8(header) { throw .invalidUTF8(byteOffset: bad) }
-    guard header.first == UInt8(ascii: "{") else {
-      throw .invalidHeader(reason: "the header must start with '{'")
-    }
     let json = try JSONValue.parse(header)
     guard case .object(let pairs) = json else {
       throw .invalidHeader(reason: "the header must be a JSON object")
@@ -77,6 +91,7 @@ public struct SafeTensorsFile: Sendable {
     var entries: [TensorEntry] = []
     for (name, value) in pairs {
       if name == "__metadata__" {
+        if value == .null { continue }  // as the reference reader allows
         guard case .object(let m) = value else {
           throw .invalidHeader(reason: "__metadata__ must be an object of strings")
         }
@@ -120,6 +135,10 @@ public struct SafeTensorsFile: Sendable {
     guard end == dataSize else { throw .trailingBytes(count: dataSize - end) }
     self.metadata = metadata
     self.tensors = entries
+    var position: [String: Int] = [:]
+    position.reserveCapacity(entries.count)
+    for (i, e) in entries.enumerated() { position[e.name] = i }
+    self.position = position
     self.bytes = bytes
     self.dataStart = 8 + Int(n)
   }
@@ -138,7 +157,7 @@ public struct SafeTensorsFile: Sendable {
     var shape: [Int] = []
     var count = 1
     for dim in dims {
-      guard let x = dim.intValue, x >= 0 else {
+      guard let x = dim.unsignedIntValue else {
         throw .invalidHeader(
           reason: "entry \"\(name)\" has a shape entry that is not a non-negative integer")
       }
@@ -148,24 +167,29 @@ public struct SafeTensorsFile: Sendable {
       count = c
     }
     guard let offs = value["data_offsets"]?.arrayValue, offs.count == 2,
-      let begin = offs[0].intValue, let end = offs[1].intValue, begin >= 0, begin <= end
+      let begin = offs[0].unsignedIntValue, let end = offs[1].unsignedIntValue, begin <= end
     else {
       throw .invalidOffsets(
         tensor: name, reason: "data_offsets must be [begin, end] with 0 ≤ begin ≤ end")
     }
-    let (size, overflow) = count.multipliedReportingOverflow(by: dtype.byteWidth)
-    guard !overflow, size == end - begin else {
+    let (bits, overflow) = count.multipliedReportingOverflow(by: dtype.bitWidth)
+    guard !overflow else {
+      throw .invalidOffsets(
+        tensor: name, reason: "shape \(shape) of \(dtype.rawValue) needs more than Int.max bits")
+    }
+    guard bits % 8 == 0 else {
       throw .invalidOffsets(
         tensor: name,
         reason:
-          "holds \(end - begin) bytes but shape \(shape) of \(dtype.rawValue) needs \(overflow ? "more than Int.max" : "\(size)")"
-      )
+          "\(count) elements of \(dtype.rawValue) are \(bits) bits, not a whole number of bytes")
     }
-    if let extra = value.objectKeys.first(where: {
-      !["dtype", "shape", "data_offsets"].contains($0)
-    }) {
-      throw .invalidHeader(reason: "entry \"\(name)\" has unknown field \"\(extra)\"")
+    guard bits / 8 == end - begin else {
+      throw .invalidOffsets(
+        tensor: name,
+        reason:
+          "holds \(end - begin) bytes but shape \(shape) of \(dtype.rawValue) needs \(bits / 8)")
     }
+    // Other fields are ignored, as the reference reader ignores them.
     return TensorEntry(name: name, dtype: dtype, shape: shape, byteRange: begin..<end)
   }
 
@@ -188,12 +212,12 @@ public struct SafeTensorsFile: Sendable {
   ///
   /// - Throws: ``SafeTensorsError/missingTensor(_:)``.
   public func entry(_ name: String) throws(SafeTensorsError) -> TensorEntry {
-    guard let e = tensors.first(where: { $0.name == name }) else { throw .missingTensor(name) }
-    return e
+    guard let i = position[name] else { throw .missingTensor(name) }
+    return tensors[i]
   }
 
   /// Whether the file holds a tensor named `name`.
-  public func contains(_ name: String) -> Bool { tensors.contains { $0.name == name } }
+  public func contains(_ name: String) -> Bool { position[name] != nil }
 
   /// Calls `body` with the raw bytes of `entry`.
   public func withBytes<R>(of entry: TensorEntry, _ body: (UnsafeRawBufferPointer) throws -> R)
@@ -254,8 +278,12 @@ public struct SafeTensorsFile: Sendable {
 }
 
 extension JSONValue {
-  var objectKeys: [String] {
-    if case .object(let pairs) = self { return pairs.map(\.key) }
-    return []
+  /// The integer, if this is a number written with digits only (no sign,
+  /// fraction or exponent) that fits in `Int`: what the reference reads as `usize`.
+  var unsignedIntValue: Int? {
+    guard case .number(let s) = self, !s.isEmpty,
+      s.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+    else { return nil }
+    return Int(s)
   }
 }

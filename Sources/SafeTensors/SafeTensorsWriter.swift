@@ -1,3 +1,4 @@
+import FileIntegrity
 import Foundation
 
 #if canImport(Glibc)
@@ -166,51 +167,25 @@ public struct SafeTensorsWriter: Sendable {
     }
   }
 
-  /// Writes `bytes` to `path` through a temporary file and `rename(2)`.
+  /// Writes `bytes` to `path` atomically, leaving no temporary file behind
+  /// (see ``FileIntegrity/AtomicFile``); with `sync`, flushed to disk first.
+  ///
+  /// - Throws: ``SafeTensorsError/io(path:reason:)``.
   public static func writeAtomically(_ bytes: [UInt8], to path: String, sync: Bool = false)
     throws(SafeTensorsError)
   {
     try writeAtomically(to: path, sync: sync) { emit in bytes.withUnsafeBytes { emit($0) } }
   }
 
-  /// Writes what `produce` emits to `path` through a temporary file and `rename(2)`.
+  /// Writes what `produce` emits to `path` through ``FileIntegrity/AtomicFile``.
   static func writeAtomically(
     to path: String, sync: Bool,
     _ produce: ((UnsafeRawBufferPointer) -> Void) -> Void
   ) throws(SafeTensorsError) {
-    let url = URL(fileURLWithPath: path)
-    let folder = url.deletingLastPathComponent().path
-    let tmp =
-      "\(folder)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-    guard fd >= 0 else {
-      throw .io(path: path, reason: "cannot create \(tmp): \(String(cString: strerror(errno)))")
-    }
-    var ok = true
-    var reason = ""
-    produce { raw in
-      guard ok, let base = raw.baseAddress else { return }  // failed already, or nothing to write
-      var done = 0
-      while done < raw.count {
-        let n = Foundation.write(fd, base + done, raw.count - done)
-        if n < 0 {
-          if errno == EINTR { continue }
-          ok = false
-          reason = "write failed: \(String(cString: strerror(errno)))"
-          return
-        }
-        done += n
+    do { try AtomicFile.write(to: path, sync: sync, produce) } catch {
+      switch error {
+      case .io(_, let reason), .unusableOutput(_, let reason): throw .io(path: path, reason: reason)
       }
-    }
-    if ok && sync && fsync(fd) != 0 {
-      ok = false
-      reason = "fsync failed: \(String(cString: strerror(errno)))"
-    }
-    close(fd)
-    guard ok, rename(tmp, path) == 0 else {
-      if ok { reason = "rename failed: \(String(cString: strerror(errno)))" }
-      unlink(tmp)
-      throw .io(path: path, reason: reason)
     }
   }
 }

@@ -30,12 +30,31 @@ struct BenchExact: ParsableCommand {
   @Option(help: "Timed runs (the median is reported).") var runs = 5
   @Flag(help: "Print one JSON object.") var json = false
 
+  func validate() throws {
+    guard (1...1_000_000).contains(runs) else {
+      throw ValidationError("--runs \(runs): allowed 1...1000000")
+    }
+    guard (0...ScheduleCommand.maxBatch).contains(batch) else {
+      throw ValidationError("--batch \(batch): allowed 0...\(ScheduleCommand.maxBatch)")
+    }
+  }
+
   func run() throws {
     let problem = try AttentionProblem(
       requests: Array(
         repeating: RequestShape(queryLength: queryLength, kvLength: context), count: batch),
       queryHeads: heads, kvHeads: kvHeads ?? heads, headDim: headDim,
       mask: causal ? .causal() : .none)
+    // Inputs and outputs, plus the Float64 row blocks exact attention keeps per thread.
+    let width = dtype == .f32 ? 4 : 8
+    let scratch = CheckedSize.product([
+      256, context, 8, ProcessInfo.processInfo.activeProcessorCount,
+    ])
+    try MemoryBudget.standard().check(
+      "bench exact (\(problem.totalQueryTokens) query and \(problem.totalKVTokens) KV tokens)",
+      bytes: problem.tensorBytes(elementBytes: width).flatMap { t in
+        scratch.flatMap { CheckedSize.sum([t, $0]) }
+      })
     let seconds: Double
     let bytes: Int
     switch dtype {
@@ -50,7 +69,10 @@ struct BenchExact: ParsableCommand {
     }
     // Two products of 2 FLOPs per multiply-add, over the visible keys only.
     let gflops = problem.visibleFlops / seconds / 1e9
-    let kvBytes = Double(2 * batch * context * (kvHeads ?? heads) * headDim * bytes)
+    // In Double: the product of the flags may exceed Int.
+    let kvBytes =
+      2 * Double(batch) * Double(context) * Double(kvHeads ?? heads) * Double(headDim)
+      * Double(bytes)
     let gbps: Double? = queryLength == 1 ? kvBytes / seconds / 1e9 : nil
     if json {
       var fields = [

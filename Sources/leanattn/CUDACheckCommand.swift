@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileIntegrity
 import Foundation
 import LeanAttention
 import LeanAttentionCUDA
@@ -33,15 +34,23 @@ struct CUDACheckCommand: ParsableCommand {
     var failures: [String]
   }
 
+  func validate() throws {
+    guard (0...100_000).contains(randomCases) else {
+      throw ValidationError("--random-cases \(randomCases): allowed 0...100000")
+    }
+  }
+
   func run() throws {
+    // Arguments and paths first: a bad --fixtures is exit 2 on any machine.
+    let entries = try Self.manifestEntries(fixtures)
+    if let report { try OutputLocation.checkFile(report) }
     let device: CUDADevice
     let executor: CUDAExecutor
     switch Self.openGPU() {
     case .success(let pair):
       (device, executor) = pair
     case .failure(let e):
-      print(e.isMissingGPU ? "no GPU: \(e)" : "error: \(e)")
-      throw e.isMissingGPU ? ExitCode(3) : ExitCode.failure
+      throw e.isMissingGPU ? CommandLineError.noGPU("\(e)") : CommandLineError.input("\(e)")
     }
     print(
       "\(device.name), \(device.arch), \(device.multiprocessors) SMs, driver \(device.driverVersion)"
@@ -50,16 +59,10 @@ struct CUDACheckCommand: ParsableCommand {
     var skipped: [String] = []
 
     // 1. The golden corpus.
-    let manifestPath = "\(fixtures)/\(GoldenCorpus.manifestName)"
-    var entries: [JSONValue] = []
-    if let text = try? String(contentsOfFile: manifestPath, encoding: .utf8) {
-      entries = try JSONValue.parse(Array(text.utf8))["cases"]?.arrayValue ?? []
-    } else {
-      print("no \(manifestPath); running random cases only (pass --fixtures FOLDER)")
-    }
     for entry in entries {
       guard let file = entry["file"]?.stringValue else { continue }
       let golden = try GoldenFile(contentsOf: "\(fixtures)/\(file)")
+      try golden.checkFinite()
       let d = golden.description
       if let why = CUDAExecutor.unsupportedReason(d.problem)
         ?? (d.dtype == .f32 ? "F32 inputs" : nil)
@@ -113,12 +116,17 @@ struct CUDACheckCommand: ParsableCommand {
     if !skipped.isEmpty {
       print("skipped: \(skipped.joined(separator: ", "))")
     }
-    if let report {
-      try (table + "\n").write(toFile: report, atomically: true, encoding: .utf8)
-    }
+    if let report { try AtomicFile.write(Array((table + "\n").utf8), to: report) }
     let failed = runs.filter { !$0.failures.isEmpty }
     print("\(runs.count) runs, \(failed.count) failed")
-    if !failed.isEmpty || brokenFailure != nil || userFailure != nil { throw ExitCode.failure }
+    if !failed.isEmpty || brokenFailure != nil || userFailure != nil {
+      let checks = [
+        brokenFailure.map { _ in "the missing-peer check" },
+        userFailure.map { _ in "the user-defined partitioner" },
+      ].compactMap { $0 }
+      throw CommandLineError.candidateFailed(
+        (["\(failed.count) runs failed"] + checks.map { "\($0) failed" }).joined(separator: ", "))
+    }
   }
 
   /// Runs a lean schedule with one peer claimed that no CTA runs (host wait
@@ -154,6 +162,35 @@ struct CUDACheckCommand: ParsableCommand {
       golden: golden, output: result.outputBits.map { BFloat16(bits: $0).doubleValue },
       dtype: c.dtype.dtype, logSumExp: result.logSumExp.map(Double.init))
     return verdict.failures.isEmpty ? nil : verdict.failures.joined(separator: "; ")
+  }
+
+  /// The golden corpus's manifest entries; none when `folder` has no manifest.
+  ///
+  /// - Throws: ``CommandLineError/input(_:)`` when `folder` is not a folder or
+  ///   its manifest is not the JSON `golden --corpus` writes.
+  static func manifestEntries(_ folder: String) throws -> [JSONValue] {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue
+    else {
+      throw CommandLineError.input(
+        "--fixtures \(folder): no such folder; give the folder `golden --corpus` wrote")
+    }
+    let path = "\(folder)/\(GoldenCorpus.manifestName)"
+    guard let data = FileManager.default.contents(atPath: path) else {
+      FileHandle.standardError.write(
+        Data("no \(path); running random cases only (pass --fixtures FOLDER)\n".utf8))
+      return []
+    }
+    do {
+      guard let cases = try JSONValue.parse(Array(data))["cases"]?.arrayValue else {
+        throw CommandLineError.input("\(path): no \"cases\" array")
+      }
+      return cases
+    } catch let e as CommandLineError {
+      throw e
+    } catch {
+      throw CommandLineError.input("\(path): \(error)")
+    }
   }
 
   /// The first device, with the kernels compiled (or taken from the cache) for its architecture.

@@ -12,11 +12,7 @@ struct CUDACompileCommand: ParsableCommand {
   @Option(help: "Comma-separated architectures.") var arch = "sm_80,sm_90"
 
   func run() throws {
-    let nvrtc: NVRTC
-    do { nvrtc = try NVRTC() } catch {
-      print("error: \(error)")
-      throw ExitCode.failure
-    }
+    let nvrtc = try NVRTC()
     print("NVRTC \(nvrtc.version.major).\(nvrtc.version.minor) from \(nvrtc.path)")
     // Always compile: a cached image would hide a kernel that no longer compiles.
     let compiler = KernelCompiler(nvrtc: nvrtc, environment: ["LEANATTN_CACHE": ""])
@@ -43,6 +39,6 @@ struct CUDACompileCommand: ParsableCommand {
         failed = true
       }
     }
-    if failed { throw ExitCode.failure }
+    if failed { throw CommandLineError.input("a kernel did not compile (see above)") }
   }
 }

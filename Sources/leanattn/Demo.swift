@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileIntegrity
 import Foundation
 import LeanAttention
 import LeanAttentionGolden
@@ -20,6 +21,13 @@ struct Demo: ParsableCommand {
   }
 
   func run() throws {
+    // The output folder first: a bad --out fails before ten seconds of work.
+    try OutputLocation.checkFolder(out)
+    do {
+      try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    } catch {
+      throw CommandLineError.io("\(out): cannot create the folder")
+    }
     let problem = try Self.defaultProblem()
     print(
       "LeanAttention demo — decode, 1 request, 56 heads, 6144 KV tokens, head dim 128 (seed \(seed))"
@@ -45,7 +53,6 @@ struct Demo: ParsableCommand {
 
     print("")
     print("2. Three decompositions of the same work (simulated timelines, KV-token units)")
-    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
     let partitioners: [any Partitioner] = [
       PerHeadPartitioner(), FixedSplitPartitioner(), LeanPartitioner(),
     ]
@@ -57,11 +64,10 @@ struct Demo: ParsableCommand {
         let lengths = problem.requests.map(\.kvLength)
         let (timeline, m) = schedule.simulate(kvLengths: lengths)
         let file = "\(out)/\(m.partitioner)-\(device.name).svg"
-        try TimelineSVG.render(
+        let svg = TimelineSVG.render(
           schedule, timeline: timeline, metrics: m,
-          title: "\(m.partitioner), 56 heads × 6144 tokens, \(device.name)"
-        )
-        .write(toFile: file, atomically: true, encoding: .utf8)
+          title: "\(m.partitioner), 56 heads × 6144 tokens, \(device.name)")
+        try AtomicFile.write(Array(svg.utf8), to: file)
         let names =
           device.name.padding(toLength: 6, withPad: " ", startingAt: 0) + "  "
           + m.partitioner.padding(toLength: 12, withPad: " ", startingAt: 0)
@@ -86,7 +92,10 @@ struct Demo: ParsableCommand {
       print(
         "   " + schedule.partitioner.padding(toLength: 12, withPad: " ", startingAt: 0)
           + String(format: " max |ΔO| = %.2e  ", e.maxAbs) + verdict)
-      if e.maxAbs > 1e-12 { throw ExitCode.failure }
+      if e.maxAbs > 1e-12 {
+        throw CommandLineError.input(
+          "self-check failed: \(schedule.partitioner) disagrees with exact attention")
+      }
     }
 
     print("")
@@ -116,6 +125,8 @@ struct Demo: ParsableCommand {
       candidate: partials.output.storage.map(Double.init), reference: goldenPartials)
     print(
       String(format: "   lean partial O (Float32) vs golden partials: max |Δ| = %.2e", pe.maxAbs))
-    if !verdict.passed { throw ExitCode.failure }
+    if !verdict.passed {
+      throw CommandLineError.input("self-check failed: the CPU executor failed `compare`'s rule")
+    }
   }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileIntegrity
 import Foundation
 import LeanAttention
 import LeanAttentionGolden
@@ -36,7 +37,16 @@ struct GoldenCommand: ParsableCommand {
   }
 
   func run() throws {
-    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    // Arguments and the output folder before any computing.
+    try OutputLocation.checkFolder(out)
+    if let caseName { _ = try CaseCatalog.named(caseName) }
+    if partials != nil { _ = try DeviceModel.preset(device) }
+    do {
+      try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    } catch {
+      throw CommandLineError.io("\(out): cannot create the folder")
+    }
+    try OutputLocation.checkFolder(out)
     let bar = ProgressBar()
     if corpus {
       let (files, manifest) = try GoldenCorpus.build(seed: seed) { bar.show($0, $1, $2) }

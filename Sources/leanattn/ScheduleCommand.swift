@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileIntegrity
 import Foundation
 import LeanAttention
 import LeanAttentionSVG
@@ -69,7 +70,24 @@ struct ScheduleCommand: ParsableCommand {
     return try DeviceModel.preset(device ?? "a100", ctasPerSM: ctasPerSM)
   }
 
+  /// The most requests a command builds (an array of that many is allocated up front).
+  static let maxBatch = 1 << 20
+
+  func validate() throws {
+    if contexts != nil && context != nil {
+      throw ValidationError("give --context or --contexts, not both")
+    }
+    if let grid, grid < 1 { throw ValidationError("--grid \(grid): allowed 1 or more") }
+    if let splits, splits < 1 { throw ValidationError("--splits \(splits): allowed 1 or more") }
+    if batch < 0 { throw ValidationError("--batch \(batch): allowed 0 or more") }
+    // A batch is an array of requests: bounded before it is allocated.
+    if contexts == nil && batch > Self.maxBatch {
+      throw ValidationError("--batch \(batch): allowed 0...\(Self.maxBatch)")
+    }
+  }
+
   func run() throws {
+    if let svg { try OutputLocation.checkFile(svg) }
     let p = try problem()
     let dev = try deviceModel()
     let schedule = try partitioner.make(
@@ -85,11 +103,8 @@ struct ScheduleCommand: ParsableCommand {
     if let svg {
       let title =
         "\(metrics.partitioner) — \(p.batchSize) request(s), \(p.queryHeads) heads, D \(p.headDim), \(dev.name) (\(dev.smCount) SMs)"
-      try TimelineSVG.render(
-        schedule, timeline: timeline, metrics: metrics,
-        title: title
-      )
-      .write(toFile: svg, atomically: true, encoding: .utf8)
+      let text = TimelineSVG.render(schedule, timeline: timeline, metrics: metrics, title: title)
+      try AtomicFile.write(Array(text.utf8), to: svg)
     }
     if json {
       let encoder = JSONEncoder()

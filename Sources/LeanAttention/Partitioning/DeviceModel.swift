@@ -8,16 +8,21 @@ public struct DeviceModel: Hashable, Sendable, Codable {
   /// CTAs of the kernel resident on one SM at a time.
   public let ctasPerSM: Int
 
+  /// The SM counts a model may have (today's largest GPUs have under 200).
+  public static let smCountRange = 1...65_536
+  /// The resident CTAs per SM a model may have (hardware allows at most 32).
+  public static let ctasPerSMRange = 1...1024
+
   /// A custom device.
   ///
   /// - Throws: ``AttentionError/invalidParameter(name:value:allowed:)`` unless
-  ///   both counts are at least 1.
+  ///   the counts are within ``smCountRange`` and ``ctasPerSMRange``.
   public init(name: String = "custom", smCount: Int, ctasPerSM: Int = 1) throws(AttentionError) {
-    guard smCount >= 1 else {
-      throw .invalidParameter(name: "SM count", value: "\(smCount)", allowed: "1 or more")
+    guard Self.smCountRange.contains(smCount) else {
+      throw .invalidParameter(name: "SM count", value: "\(smCount)", allowed: "1...65536")
     }
-    guard ctasPerSM >= 1 else {
-      throw .invalidParameter(name: "CTAs per SM", value: "\(ctasPerSM)", allowed: "1 or more")
+    guard Self.ctasPerSMRange.contains(ctasPerSM) else {
+      throw .invalidParameter(name: "CTAs per SM", value: "\(ctasPerSM)", allowed: "1...1024")
     }
     self.name = name
     self.smCount = smCount

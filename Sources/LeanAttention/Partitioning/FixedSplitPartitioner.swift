@@ -69,6 +69,7 @@ public struct FixedSplitPartitioner: Partitioner {
   {
     let space = try LeanTileSpace(problem: problem, blockN: blockN)
     let s = try splits(problem, on: device)
+    try ScheduleLimits.check(ctas: CheckedSize.product([space.outputs.count, s]))
     let perSplit = Swift.max(1, (space.maxKVBlocks + s - 1) / s)
     var ctas: [[Segment]] = []
     for (i, o) in space.outputs.enumerated() {

@@ -62,6 +62,7 @@ public struct LeanTileSpace: Hashable, Sendable {
     guard n >= 1 else {
       throw .invalidParameter(name: "blockN", value: "\(n)", allowed: "1 or more")
     }
+    try ScheduleLimits.check(problem, blockN: n)
     self.problem = problem
     self.blockN = n
     var outputs: [OutputTile] = []

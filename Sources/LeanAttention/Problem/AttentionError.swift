@@ -31,6 +31,9 @@ public enum AttentionError: Error, Hashable, Sendable {
   case invalidState(reason: String)
   /// A device model or partitioner parameter is out of range.
   case invalidParameter(name: String, value: String, allowed: String)
+  /// A size derived from the input overflows, or exceeds a stated limit (an
+  /// index width, the schedule caps, the memory budget).
+  case sizeLimitExceeded(what: String, size: String, limit: String)
 }
 
 extension AttentionError: CustomStringConvertible {
@@ -57,7 +60,7 @@ extension AttentionError: CustomStringConvertible {
     case .shapeMismatch(let tensor, let expected, let actual):
       return "tensor \(tensor) has shape \(actual); expected \(expected)"
     case .storageCountMismatch(let tensor, let shape, let count):
-      let need = shape.reduce(1, *)
+      let need = CheckedSize.describe(CheckedSize.product(shape))
       return "tensor \(tensor) of shape \(shape) needs \(need) elements but holds \(count)"
     case .invalidPageTable(let reason):
       return "paged KV cache is invalid: \(reason)"
@@ -67,6 +70,8 @@ extension AttentionError: CustomStringConvertible {
       return "attention state is invalid: \(reason)"
     case .invalidParameter(let name, let value, let allowed):
       return "\(name) = \(value) is not allowed; allowed: \(allowed)"
+    case .sizeLimitExceeded(let what, let size, let limit):
+      return "\(what) is \(size), over the limit of \(limit)"
     }
   }
 }

@@ -49,6 +49,10 @@ public struct AttentionProblem: Hashable, Sendable {
   /// The inclusive range of head dimensions this library accepts.
   public static let headDimRange = 1...512
 
+  /// The most tokens (query or KV, over the whole batch), heads, or elements
+  /// of one tensor: offsets are `int32` (`cu_seqlens`), as kernels take them.
+  public static let maxCount = Int(Int32.max)
+
   /// Creates and validates a problem.
   ///
   /// - Throws: ``AttentionError`` when a length is negative, the head counts
@@ -77,6 +81,8 @@ public struct AttentionProblem: Hashable, Sendable {
       throw .invalidWindow(left: l, right: r)
     }
     if let c = softCap, !(c.isFinite && c > 0) { throw .invalidSoftCap(c) }
+    try Self.checkSizes(
+      requests: requests, queryHeads: queryHeads, kvHeads: kvHeads, headDim: headDim, mask: mask)
 
     self.requests = requests
     self.queryHeads = queryHeads
@@ -90,6 +96,7 @@ public struct AttentionProblem: Hashable, Sendable {
     qo.reserveCapacity(requests.count + 1)
     ko.reserveCapacity(requests.count + 1)
     for r in requests {
+      // No overflow: checkSizes bounded both sums by Int32.max.
       qo.append(qo[qo.count - 1] + r.queryLength)
       ko.append(ko[ko.count - 1] + r.kvLength)
     }

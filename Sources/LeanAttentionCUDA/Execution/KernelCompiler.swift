@@ -1,5 +1,5 @@
 import Foundation
-import SafeTensors
+import FileIntegrity
 
 /// Compiles the embedded kernel source with NVRTC and caches the images on disk.
 ///
@@ -87,8 +87,8 @@ public struct KernelCompiler {
     if let folder = cacheFolder, let cubinPath, let logPath {
       // Best effort: a read-only home must not stop the check.
       try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-      try? SafeTensorsWriter.writeAtomically(Array(log.utf8), to: logPath)
-      try? SafeTensorsWriter.writeAtomically(cubin, to: cubinPath)
+      try? AtomicFile.write(Array(log.utf8), to: logPath)
+      try? AtomicFile.write(cubin, to: cubinPath)
     }
     return Image(arch: arch, cubin: cubin, kernels: Self.parse(log), fromCache: false)
   }

@@ -1,4 +1,5 @@
 import LeanAttention
+import FileIntegrity
 import SafeTensors
 
 /// The committed corpus: every catalog case marked `inCorpus`, plus a manifest.

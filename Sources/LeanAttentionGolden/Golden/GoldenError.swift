@@ -11,6 +11,8 @@ public enum GoldenError: Error, Hashable, Sendable {
   case invalidMetadata(String)
   /// A candidate does not fit the golden file (shape, dtype, missing tensor).
   case incompatible(String)
+  /// A golden tensor holds NaN or ±∞ where only finite values are allowed.
+  case nonFinite(tensor: String, index: Int, value: Double)
 }
 
 extension GoldenError: CustomStringConvertible {
@@ -20,6 +22,9 @@ extension GoldenError: CustomStringConvertible {
     case .attention(let e): return e.description
     case .invalidMetadata(let s): return "invalid golden metadata: \(s)"
     case .incompatible(let s): return "candidate does not fit the golden file: \(s)"
+    case .nonFinite(let t, let i, let x):
+      return
+        "golden tensor \"\(t)\" holds \(x) at element \(i); golden values must be finite (only lse may be -inf, on fully masked rows)"
     }
   }
 }

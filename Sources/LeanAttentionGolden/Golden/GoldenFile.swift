@@ -44,6 +44,22 @@ public struct GoldenFile: Sendable {
     let json: JSONValue
     do { json = try JSONValue.parse(Array(text.utf8)) } catch { throw .file(error) }
     self.description = try CaseDescription(json: json)
+    // The metadata's sizes must be the tensors' own, so that nothing sized from
+    // the metadata can exceed what the file holds.
+    let p = description.problem
+    for (name, shape) in [
+      (GoldenFormat.Tensor.output, [p.totalQueryTokens, p.queryHeads, p.headDim]),
+      (GoldenFormat.Tensor.logSumExp, [p.totalQueryTokens, p.queryHeads]),
+      (GoldenFormat.Tensor.queries, [p.totalQueryTokens, p.queryHeads, p.headDim]),
+    ] {
+      guard let e = file.tensors.first(where: { $0.name == name }) else {
+        throw .file(.missingTensor(name))
+      }
+      guard e.shape == shape else {
+        throw .invalidMetadata(
+          "the case describes \(name) of shape \(shape) but the file holds \(e.shape)")
+      }
+    }
     if let text = m[GoldenFormat.Key.partials] {
       let json: JSONValue
       do { json = try JSONValue.parse(Array(text.utf8)) } catch { throw .file(error) }
