@@ -190,7 +190,8 @@ extension ComparisonBasis {
 
     if c.emptyRowViolations > 0 {
       c.failures.append(
-        "\(c.emptyRowViolations) rows that see no key are not O = 0 with LSE = −inf")
+        "\(c.emptyRowViolations) fully masked rows (rows that see no key) are not O = 0 with LSE = −inf"
+      )
     }
     if c.output.nanCount > 0 { c.failures.append("O has \(c.output.nanCount) NaN values") }
     if c.output.infCount > 0 { c.failures.append("O has \(c.output.infCount) infinite values") }

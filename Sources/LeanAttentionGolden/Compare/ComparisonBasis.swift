@@ -22,6 +22,8 @@ public struct ComparisonBasis: Sendable {
   /// for every score, so `u_T` times it bounds the score error of rounding a
   /// scaled operand to `T`.
   let scoreMagnitude: Double
+  /// The most keys any row sees: the length of the longest sum behind an LSE.
+  let longestRow: Int
 
   /// Runs the emulation in `precision` (under FlashAttention's rule).
   ///
@@ -46,6 +48,7 @@ public struct ComparisonBasis: Sendable {
       outputBound = nil
       emulatedLogSumExp = nil
       scoreMagnitude = 0
+      longestRow = 0
     case .flashAttention:
       let inputs: AttentionInputs<Float>
       do { inputs = try data.golden.inputs(as: Float.self) } catch { throw .golden(error) }
@@ -79,6 +82,14 @@ public struct ComparisonBasis: Sendable {
       }
       let (keys, _) = inputs.keyValueStorage
       scoreMagnitude = data.problem.scale * maxNorm(inputs.queries.storage) * maxNorm(keys)
+      var longest = 0
+      let p = data.problem
+      for b in 0..<p.batchSize {
+        for i in 0..<p.requests[b].queryLength {
+          longest = max(longest, p.visibleKeys(request: b, query: i).count)
+        }
+      }
+      longestRow = longest
     }
   }
 
@@ -93,9 +104,13 @@ public struct ComparisonBasis: Sendable {
   /// `|x| > 1`, where LSEs live. It is instead what a correct kernel may differ
   /// by beyond the emulation: two unit roundoffs of `U` at the largest `|LSE|`,
   /// plus `u_T` times the largest possible `Σ_d |q_d k_jd| · scale` (the score
-  /// error of rounding a scaled Q or K to `T`, which the emulation does on K only):
+  /// error of rounding a scaled Q or K to `T`, which the emulation does on K only),
+  /// plus the error of summing the longest row's `n` exponentials in another
+  /// order, `2 · √n · u_A` in the accumulation precision `A` (F32, or F64 for
+  /// F64): the probabilistic bound of Higham and Mary (2019) on a sum of `n`
+  /// terms, since `δ log l = δl / l`:
   ///
-  ///     atol_LSE = 2 · u_U · max |LSE₆₄| + u_T · scale · max ‖q‖₂ · max ‖k‖₂
+  ///     atol_LSE = 2 · u_U · max |LSE₆₄| + u_T · scale · max ‖q‖₂ · max ‖k‖₂ + 2 · √n · u_A
   ///
   /// - Complexity: O(rows).
   public func logSumExpBound(in lsePrecision: DType) -> ToleranceBound? {
@@ -110,6 +125,7 @@ public struct ComparisonBasis: Sendable {
     let atol =
       2 * (lsePrecision.unitRoundoff ?? 0) * largest
       + (precision.unitRoundoff ?? 0) * scoreMagnitude
+      + 2 * Double(longestRow).squareRoot() * (precision == .f64 ? 0x1p-53 : 0x1p-24)
     return ToleranceBound(
       emulatedError: e, relativeFactor: ToleranceBound.relativeFactor(for: data.problem),
       absoluteTolerance: atol.isFinite ? atol : 0)
