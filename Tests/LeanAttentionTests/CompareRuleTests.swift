@@ -84,6 +84,14 @@ struct CompareRuleTests {
     let row = seen[Int(seed % UInt64(seen.count))]
     let n = row * d + Int(seed % UInt64(d))
     let t = try #require(basis.outputBound?.threshold)
+    /// Whether a structural error is larger than the bound somewhere. It is
+    /// not always: BF16 cannot resolve a softmax of scores near 1e4
+    /// (extreme-scores), so its emulated error, and the bound, is as large as
+    /// the outputs themselves.
+    func exceeds(_ o: [Double], _ bound: Double) -> Bool {
+      seen.contains { r in (0..<d).contains { abs(o[r * d + $0] - data.output[r * d + $0]) > bound }
+      }
+    }
 
     // One element 1.05 × the bound away: exactly one element over.
     /// `g` moved by 1.05 × `bound`, or to the nearest representable value past the bound.
@@ -117,7 +125,7 @@ struct CompareRuleTests {
         lse.swapAt(a, a + 1)
         for e in 0..<d { o.swapAt(a * d + e, (a + 1) * d + e) }
       }
-      if o != base.o { _ = try fails(o, lse, "swapped heads") }
+      if exceeds(o, t) { _ = try fails(o, lse, "swapped heads") }
     }
 
     // A base-2 LSE (FlashInfer's), with the right O.
@@ -136,7 +144,7 @@ struct CompareRuleTests {
           for e in 0..<d { o[(h * tokens + tok) * d + e] = base.o[(tok * hq + h) * d + e] }
         }
       }
-      _ = try fails(o, base.lse, "transposed layout")
+      if exceeds(o, t) { _ = try fails(o, base.lse, "transposed layout") }
     }
 
     // Rows that see no key written with another convention.
