@@ -4,7 +4,9 @@ import SafeTensors
 
 /// An independent recompute the way a FlashAttention-2 kernel orders it,
 /// written here from the definitions and sharing no arithmetic with the library:
-/// the scale applied to Q (not K), an online softmax over blocks of 64 keys,
+/// scores `Q·K` from the `T`-rounded inputs, scaled in the accumulation
+/// precision afterwards (as FlashAttention-2/3 kernels do, unlike the
+/// emulation, which rounds `K·scale` to `T`), an online softmax over blocks of 64 keys,
 /// the unnormalized probabilities rounded to the precision `T` before `P·V`,
 /// products and sums in Float32 (Float64 for F64), and `O = round_T(acc / l)`
 /// at the end; `LSE = m + log l` in Float32 (Float64 for F64).
@@ -41,7 +43,7 @@ enum KernelLikeAttention {
         for h in 0..<p.queryHeads {
           let g = h / p.groupSize
           let row = (p.queryOffsets[b] + i) * p.queryHeads + h
-          let qs = (0..<d).map { A.round(q[row * d + $0] * scale, t) }
+          let qs = (0..<d).map { q[row * d + $0] }
           var m = -A.infinity
           var l: A = 0
           for e in 0..<d { acc[e] = 0 }
@@ -52,6 +54,7 @@ enum KernelLikeAttention {
               let kr = x.kvRowIndex(request: b, token: j, kvHead: g)
               var dot: A = 0
               for e in 0..<d { dot += qs[e] * k[kr + e] }
+              dot *= scale
               if let cap = p.softCap { dot = A(cap) * A.tanh(dot / A(cap)) }
               s[n] = dot
               blockMax = max(blockMax, dot)
