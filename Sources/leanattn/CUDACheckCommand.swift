@@ -15,7 +15,8 @@ struct CUDACheckCommand: ParsableCommand {
 
   @Option(help: "Folder of the golden corpus.") var fixtures = "Fixtures"
   @Option(name: .customLong("random-cases"), help: "Random property cases.") var randomCases = 210
-  @Option(help: "Seed of the random cases.") var seed: UInt64 = 7
+  @Option(parsing: .unconditional, help: "Seed of the random cases.", transform: SeedArgument.parse)
+  var seed: UInt64 = 7
   @Option(help: "Write the table as Markdown to this file.") var report: String?
   @Flag(help: "Print every run, not only failures and the summary.") var verbose = false
 

@@ -9,7 +9,8 @@ struct Demo: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run the paper's example workload end to end and show what the library does.")
 
-  @Option(help: "Seed of the Philox input generator.") var seed: UInt64 = 2024
+  @Option(parsing: .unconditional, help: "Seed of the Philox input generator.", transform: SeedArgument.parse)
+  var seed: UInt64 = 2024
   @Option(help: "Folder for the demo's SVG timelines.") var out: String = "demo-out"
 
   /// Decode, 1 request, 56 query heads, 6144 KV tokens, head dim 128: the

@@ -16,7 +16,8 @@ struct GoldenCommand: ParsableCommand {
   var corpus = false
   @Option(help: "Output folder.") var out: String
   @Option(help: "Input dtype f16, bf16 or f32 (default: the case's).") var dtype: String?
-  @Option(help: "Seed of the Philox input generator.") var seed: UInt64 = CaseCatalog.defaultSeed
+  @Option(parsing: .unconditional, help: "Seed of the Philox input generator.", transform: SeedArgument.parse)
+  var seed: UInt64 = CaseCatalog.defaultSeed
   @Option(help: "Add the partial states of this partitioner's schedule.")
   var partials: PartitionerKind?
   @Option(help: "Device preset for --partials: a100, h100, h200, l4.") var device = "h100"

@@ -286,7 +286,7 @@ struct CompareTests {
 
   @Test func wrongShapeIsAnError() throws {
     let g = try golden("decode-mqa")
-    #expect(throws: GoldenError.self) {
+    #expect(throws: ComparisonError.self) {
       try Comparison.judge(golden: g, output: [0, 1], dtype: .f32, logSumExp: nil)
     }
   }

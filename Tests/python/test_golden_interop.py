@@ -169,4 +169,4 @@ def test_compare_rejects_wrong_shape(tmp_path, leanattn):
     run = subprocess.run(
         [leanattn, "compare", "--golden", FIXTURES / "decode-mha.safetensors", "--candidate", path],
         capture_output=True, text=True)
-    assert run.returncode == 2 and "elements" in run.stdout, run.stdout
+    assert run.returncode == 2 and "[2, 2, 2]" in run.stderr, run.stderr

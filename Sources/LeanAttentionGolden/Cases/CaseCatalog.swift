@@ -83,7 +83,7 @@ public enum CaseCatalog {
       GoldenCase(
         name: "soft-cap",
         summary:
-          "Logit soft-cap 30 (cap · tanh(s / cap), as Gemma 2 uses), with Q scaled ×4 so the cap bends most scores. Causal 128 × 128, D 64, F16.",
+          "Logit soft-cap 30 (cap · tanh(s / cap), as Gemma 2 uses), with Q and K both scaled ×4 so the cap bends most scores. Causal 128 × 128, D 64, F16.",
         problem: try problem(
           [RequestShape(queryLength: 128, kvLength: 128)], 2, 2, 64, softCap: 30),
         dtype: .f16, queryScale: 4, keyScale: 4),

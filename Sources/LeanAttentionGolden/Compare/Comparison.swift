@@ -4,150 +4,114 @@ import SafeTensors
 
 /// The verdict on a candidate output against a golden file.
 ///
-/// Hard failures, whatever the policy: a NaN or infinity where the golden
-/// value is finite; a fully masked row (golden `LSE = −∞`) whose output is not
-/// exactly 0 or whose LSE is not −∞; tensors of the wrong shape (a
-/// ``GoldenError`` rather than a verdict).
+/// Under FlashAttention's rule (``TolerancePolicy/flashAttention``) every
+/// element of `O` whose row sees a key must be within
+/// ``ToleranceBound/threshold`` of the golden value; so must every element of
+/// the LSE when the candidate has one. Each element is checked against the
+/// bound on its own, so one NaN or one far-off element cannot hide behind a
+/// maximum: ``outputExceeding`` counts them. Rows that see no key must be
+/// exactly `O = 0` (and `LSE = −∞` when there is an LSE).
 public struct Comparison: Sendable {
-  /// The candidate's output dtype.
-  public var dtype: DType
+  /// The precision the candidate was judged at.
+  public var precision: DType
+  /// Whether ``precision`` was stated (`--dtype`) rather than assumed from the stored dtype.
+  public var precisionStated: Bool
   /// The policy applied.
   public var policy: TolerancePolicy
-  /// Output error statistics (unmasked rows).
+  /// Output error statistics (rows that see a key).
   public var output: ErrorStatistics
   /// LSE error statistics, when the candidate has an LSE.
   public var logSumExp: ErrorStatistics?
-  /// The emulated computation's max output error, under the FlashAttention rule.
-  public var emulatedOutputError: Double?
-  /// The emulated computation's max LSE error, under the FlashAttention rule.
-  public var emulatedLogSumExpError: Double?
-  /// The largest output error allowed, under the FlashAttention rule.
-  public var outputThreshold: Double?
-  /// The largest LSE error allowed, under the FlashAttention rule.
-  public var logSumExpThreshold: Double?
+  /// The precision the LSE was judged at, when the candidate has one.
+  public var logSumExpPrecision: DType?
+  /// FlashAttention's bound on the output error.
+  public var outputBound: ToleranceBound?
+  /// FlashAttention's bound on the LSE error.
+  public var logSumExpBound: ToleranceBound?
+  /// Output elements outside their bound (NaN and infinities included).
+  public var outputExceeding = 0
+  /// LSE elements outside their bound (NaN and infinities included).
+  public var logSumExpExceeding = 0
+  /// Rows that see no key whose output is not exactly 0 or whose LSE is not −∞.
+  public var emptyRowViolations = 0
   /// Why the candidate failed; empty when it passed.
   public var failures: [String] = []
 
   /// Whether the candidate passed.
   public var passed: Bool { failures.isEmpty }
+  /// The precision judged at (the name earlier versions used).
+  public var dtype: DType { precision }
+  /// The emulation's max output error, under FlashAttention's rule.
+  public var emulatedOutputError: Double? { outputBound?.emulatedError }
+  /// The largest output error allowed, under FlashAttention's rule.
+  public var outputThreshold: Double? { outputBound?.threshold }
+  /// The largest LSE error allowed, under FlashAttention's rule.
+  public var logSumExpThreshold: Double? { logSumExpBound?.threshold }
 
-  /// Judges a candidate.
+  /// Judges a candidate given as flat arrays.
   ///
   /// - Parameters:
-  ///   - output: the candidate's `O`, widened to `Double`, `[totalQ, Hq, D]`.
-  ///   - dtype: the dtype it was stored in (the precision it is judged at).
-  ///   - logSumExp: the candidate's natural-log `LSE [totalQ, Hq]`, if any.
-  /// - Throws: ``GoldenError`` when a shape does not match or the golden file is incomplete.
+  ///   - output: the candidate's `O`, widened to `Double`, `[totalQ, Hq, D]` flat.
+  ///   - dtype: the precision the candidate was computed in.
+  ///   - logSumExp: the candidate's natural-log `LSE [totalQ, Hq]`, if any,
+  ///     judged at F32 (F64 for an F64 candidate).
+  /// - Throws: ``ComparisonError``.
   /// - Complexity: O(the case's attention work), for the emulation.
   public static func judge(
     golden: GoldenFile, output: [Double], dtype: DType, logSumExp: [Double]?,
     policy: TolerancePolicy = .flashAttention
-  ) throws(GoldenError) -> Comparison {
-    let p = golden.problem
-    let d = p.headDim
-    let rows = p.totalQueryTokens * p.queryHeads
-    guard dtype.isFloatingPoint else {
-      throw .incompatible("o has dtype \(dtype.rawValue); a floating-point dtype is needed")
-    }
-    guard output.count == rows * d else {
-      throw .incompatible(
-        "o has \(output.count) elements; [\(p.totalQueryTokens), \(p.queryHeads), \(d)] = \(rows * d) expected"
-      )
-    }
-    if let logSumExp, logSumExp.count != rows {
-      throw .incompatible(
-        "lse has \(logSumExp.count) elements; [\(p.totalQueryTokens), \(p.queryHeads)] = \(rows) expected"
-      )
-    }
-    let refO = try golden.output()
-    let refL = try golden.logSumExp()
-    let masked = refL.map { $0 == -.infinity }
-    var c = Comparison(
-      dtype: dtype, policy: policy,
-      output: ErrorStatistics(candidate: output, reference: refO) { masked[$0 / d] },
-      logSumExp: logSumExp.map {
-        ErrorStatistics(candidate: $0, reference: refL) { masked[$0] }
-      })
-
-    var maskedBad = 0
-    for r in 0..<rows where masked[r] {
-      let zero = (0..<d).allSatisfy { output[r * d + $0] == 0 }
-      let lseOK = logSumExp.map { $0[r] == -.infinity } ?? true
-      if !zero || !lseOK { maskedBad += 1 }
-    }
-    if maskedBad > 0 {
-      c.failures.append("\(maskedBad) fully masked rows are not O = 0 with LSE = −inf")
-    }
-    if c.output.nanCount > 0 { c.failures.append("O has \(c.output.nanCount) NaN values") }
-    if c.output.infCount > 0 { c.failures.append("O has \(c.output.infCount) infinite values") }
-    if let l = c.logSumExp, l.nanCount + l.infCount > 0 {
-      c.failures.append("LSE has \(l.nanCount) NaN and \(l.infCount) wrongly infinite values")
-    }
-
-    switch policy {
-    case .explicit(let atol, let rtol):
-      func count(_ cand: [Double], _ ref: [Double], skip: (Int) -> Bool) -> Int {
-        var n = 0
-        for i in cand.indices where !skip(i) && ref[i].isFinite && cand[i].isFinite {
-          if !(abs(cand[i] - ref[i]) <= atol + rtol * abs(ref[i])) { n += 1 }
-        }
-        return n
-      }
-      let bad = count(output, refO) { masked[$0 / d] }
-      if bad > 0 {
-        c.failures.append("\(bad) elements of O exceed atol \(atol) + rtol \(rtol) · |golden|")
-      }
-      if let logSumExp {
-        let badL = count(logSumExp, refL) { masked[$0] }
-        if badL > 0 {
-          c.failures.append(
-            "\(badL) elements of LSE exceed atol \(atol) + rtol \(rtol) · |golden|")
-        }
-      }
-    case .flashAttention:
-      let emulated = PrecisionEmulation.compute(
-        try golden.inputs(as: Float.self), dtype: dtype == .f64 ? .f32 : dtype)
-      let scale = dtype == .f64 ? 0x1p-29 : 1.0
-      let eO = scale * ErrorStatistics(candidate: emulated.output, reference: refO).maxAbs
-      let eL = scale * ErrorStatistics(candidate: emulated.logSumExp, reference: refL).maxAbs
-      let maxL = refL.lazy.filter(\.isFinite).map(abs).max() ?? 0
-      let u = dtype.unitRoundoff ?? 0
-      c.emulatedOutputError = eO
-      c.emulatedLogSumExpError = eL
-      c.outputThreshold = 2 * eO + u
-      c.logSumExpThreshold = 2 * eL + 8 * 0x1p-24 * max(1, maxL)
-      if let t = c.outputThreshold, c.output.maxAbs > t {
-        c.failures.append(
-          "max |ΔO| \(format(c.output.maxAbs)) exceeds 2 × emulated \(dtype.rawValue) error \(format(eO)) + \(format(u))"
-        )
-      }
-      if let l = c.logSumExp, let t = c.logSumExpThreshold, l.maxAbs > t {
-        c.failures.append(
-          "max |ΔLSE| \(format(l.maxAbs)) exceeds 2 × emulated error \(format(eL)) + \(format(t - 2 * eL))"
-        )
-      }
-    }
-    return c
+  ) throws(ComparisonError) -> Comparison {
+    let basis = try ComparisonBasis(GoldenData(golden), precision: dtype, policy: policy)
+    return try basis.judge(output: output, logSumExp: logSumExp)
   }
 
   /// Judges a candidate safetensors file holding `o` and optionally `lse`.
   ///
-  /// - Throws: ``GoldenError`` when `o` is missing or a shape does not match.
+  /// Shapes must be exactly the golden ones; nothing is reshaped.
+  ///
+  /// - Parameters:
+  ///   - precision: the precision the candidate was computed in; `nil` assumes
+  ///     the dtype `o` is stored in. It may not be wider than that dtype.
+  /// - Throws: ``ComparisonError``: a missing tensor, a wrong shape or dtype,
+  ///   or an unusable golden file.
   public static func judge(
-    golden: GoldenFile, candidate: SafeTensorsFile, policy: TolerancePolicy = .flashAttention
-  ) throws(GoldenError) -> Comparison {
-    let o: [Double]
-    let dtype: DType
-    var lse: [Double]?
-    do throws(SafeTensorsError) {
-      let entry = try candidate.entry(GoldenFormat.Tensor.output)
-      dtype = entry.dtype
-      o = try candidate.doubles(entry.name)
-      if candidate.contains(GoldenFormat.Tensor.logSumExp) {
-        lse = try candidate.doubles(GoldenFormat.Tensor.logSumExp)
+    golden: GoldenFile, candidate: SafeTensorsFile, precision: DType? = nil,
+    policy: TolerancePolicy = .flashAttention
+  ) throws(ComparisonError) -> Comparison {
+    let data = try GoldenData(golden)
+    func read<R>(_ body: () throws(SafeTensorsError) -> R) throws(ComparisonError) -> R {
+      do { return try body() } catch { throw .golden(.file(error)) }
+    }
+    /// A floating-point candidate tensor of exactly `shape`, and its dtype.
+    func tensor(_ name: String, _ shape: [Int]) throws(ComparisonError) -> ([Double], DType) {
+      let e = try read { () throws(SafeTensorsError) in try candidate.entry(name) }
+      guard e.dtype.isFloatingPoint, e.dtype.unitRoundoff != nil else {
+        throw .notFloatingPoint(tensor: name, dtype: e.dtype)
       }
-    } catch { throw .file(error) }
-    return try judge(golden: golden, output: o, dtype: dtype, logSumExp: lse, policy: policy)
+      guard e.shape == shape else {
+        throw .shapeMismatch(tensor: name, candidate: e.shape, expected: shape)
+      }
+      return (try read { () throws(SafeTensorsError) in try candidate.doubles(name) }, e.dtype)
+    }
+    let (o, stored) = try tensor(GoldenFormat.Tensor.output, data.outputShape)
+    var lse: [Double]?
+    var lseStored: DType?
+    if candidate.contains(GoldenFormat.Tensor.logSumExp) {
+      let (l, dt) = try tensor(GoldenFormat.Tensor.logSumExp, data.logSumExpShape)
+      lse = l
+      lseStored = dt
+    }
+    if let precision, let p = precision.unitRoundoff, let s = stored.unitRoundoff, p < s {
+      throw .precisionWiderThanStorage(precision: precision, stored: stored)
+    }
+    let basis = try ComparisonBasis(data, precision: precision ?? stored, policy: policy)
+    var lsePrecision = basis.defaultLogSumExpPrecision
+    if let lseStored, let a = lseStored.unitRoundoff, let b = lsePrecision.unitRoundoff, a > b {
+      lsePrecision = lseStored  // a stored LSE holds at most its dtype's precision
+    }
+    var c = try basis.judge(output: o, logSumExp: lse, logSumExpPrecision: lsePrecision)
+    c.precisionStated = precision != nil
+    return c
   }
 
   /// `(token, head, dim)` of a flat `O` index.
@@ -158,4 +122,104 @@ public struct Comparison: Sendable {
   }
 }
 
-func format(_ x: Double) -> String { String(format: "%.3e", x) }
+extension ComparisonBasis {
+  /// Judges one candidate.
+  ///
+  /// - Parameters:
+  ///   - output: `O [totalQ, Hq, D]`, flat, widened to `Double`.
+  ///   - logSumExp: natural-log `LSE [totalQ, Hq]`, flat, if the candidate has one.
+  ///   - logSumExpPrecision: the LSE's precision; by default F32 (F64 for an F64 candidate).
+  /// - Throws: ``ComparisonError/shapeMismatch(tensor:candidate:expected:)``
+  ///   when an array has the wrong number of elements.
+  /// - Complexity: O(elements).
+  public func judge(output: [Double], logSumExp: [Double]?, logSumExpPrecision: DType? = nil)
+    throws(ComparisonError) -> Comparison
+  {
+    let shapeO = data.outputShape
+    let shapeL = data.logSumExpShape
+    let d = data.problem.headDim
+    guard output.count == data.output.count else {
+      throw .shapeMismatch(tensor: "o", candidate: [output.count], expected: shapeO)
+    }
+    if let logSumExp, logSumExp.count != data.logSumExp.count {
+      throw .shapeMismatch(tensor: "lse", candidate: [logSumExp.count], expected: shapeL)
+    }
+    let empty = data.emptyRows
+    let lsePrecision = logSumExp == nil ? nil : (logSumExpPrecision ?? defaultLogSumExpPrecision)
+    var c = Comparison(
+      precision: precision, precisionStated: true, policy: policy,
+      output: ErrorStatistics(candidate: output, reference: data.output) { empty[$0 / d] },
+      logSumExp: logSumExp.map {
+        ErrorStatistics(candidate: $0, reference: data.logSumExp) { empty[$0] }
+      },
+      logSumExpPrecision: lsePrecision)
+
+    // Rows that see no key: exactly the empty state.
+    for r in empty.indices where empty[r] {
+      let zero = (0..<d).allSatisfy { output[r * d + $0] == 0 }
+      let lseOK = logSumExp.map { $0[r] == -.infinity } ?? true
+      if !zero || !lseOK { c.emptyRowViolations += 1 }
+    }
+
+    // Every other element against its bound.
+    let outputLimit: (Int) -> Double
+    let lseLimit: (Int) -> Double
+    let rule: String
+    switch policy {
+    case .explicit(let atol, let rtol):
+      outputLimit = { atol + rtol * abs(data.output[$0]) }
+      lseLimit = { atol + rtol * abs(data.logSumExp[$0]) }
+      rule = "atol \(atol) + rtol \(rtol) · |golden|"
+    case .flashAttention:
+      c.outputBound = outputBound
+      c.logSumExpBound = lsePrecision.flatMap { logSumExpBound(in: $0) }
+      let t = outputBound?.threshold ?? 0
+      let tl = c.logSumExpBound?.threshold ?? 0
+      outputLimit = { _ in t }
+      lseLimit = { _ in tl }
+      rule = "FlashAttention's bound"
+    }
+    for n in output.indices where !empty[n / d] {
+      if !(abs(output[n] - data.output[n]) <= outputLimit(n)) { c.outputExceeding += 1 }
+    }
+    if let logSumExp {
+      for r in logSumExp.indices where !empty[r] {
+        if !(abs(logSumExp[r] - data.logSumExp[r]) <= lseLimit(r)) { c.logSumExpExceeding += 1 }
+      }
+    }
+
+    if c.emptyRowViolations > 0 {
+      c.failures.append(
+        "\(c.emptyRowViolations) fully masked rows (rows that see no key) are not O = 0 with LSE = −inf"
+      )
+    }
+    if c.output.nanCount > 0 { c.failures.append("O has \(c.output.nanCount) NaN values") }
+    if c.output.infCount > 0 { c.failures.append("O has \(c.output.infCount) infinite values") }
+    if let l = c.logSumExp, l.nanCount + l.infCount > 0 {
+      c.failures.append("LSE has \(l.nanCount) NaN and \(l.infCount) wrongly infinite values")
+    }
+    if c.outputExceeding > 0 {
+      let limit = c.outputBound.map { " (\(Self.describe($0)))" } ?? ""
+      c.failures.append(
+        "\(c.outputExceeding) of \(c.output.count) elements of O exceed \(rule)\(limit); max |ΔO| \(formatError(c.output.maxAbs))"
+      )
+    }
+    if c.logSumExpExceeding > 0, let l = c.logSumExp {
+      let limit = c.logSumExpBound.map { " (\(Self.describe($0)))" } ?? ""
+      c.failures.append(
+        "\(c.logSumExpExceeding) of \(l.count) elements of LSE exceed \(rule)\(limit); max |ΔLSE| \(formatError(l.maxAbs))"
+      )
+    }
+    return c
+  }
+
+  static func describe(_ b: ToleranceBound) -> String {
+    "\(formatError(b.threshold)) = \(b.relativeFactor.formatted()) × emulated error \(formatError(b.emulatedError)) + atol \(formatError(b.absoluteTolerance))"
+  }
+}
+
+extension Double {
+  fileprivate func formatted() -> String { self == rounded() ? String(Int(self)) : "\(self)" }
+}
+
+func formatError(_ x: Double) -> String { String(format: "%.3e", x) }
