@@ -98,7 +98,10 @@ let package = Package(
     .testTarget(name: "FileIntegrityTests", dependencies: ["FileIntegrity"]),
     .testTarget(
       name: "LeanAttentionGoldenTests",
-      dependencies: ["LeanAttention", "LeanAttentionGolden", "SafeTensors", "TestSupport"]
+      dependencies: [
+        "LeanAttention", "LeanAttentionGolden", "SafeTensors", "TestSupport",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
     ),
     .testTarget(
       name: "LeanAttentionCUDATests",

@@ -1,6 +1,7 @@
 import Foundation
 import LeanAttention
 import SafeTensors
+import TestSupport
 
 /// An independent recompute the way a FlashAttention-2 kernel orders it,
 /// written here from the definitions and sharing no arithmetic with the library:
