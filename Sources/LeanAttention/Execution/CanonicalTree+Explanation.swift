@@ -50,7 +50,9 @@ extension CanonicalTree {
       }
       var steps: [String] = []
       _ = tree.finish(emitted) { l, r in
-        steps.append("[\(l.lowerBound),\(r.upperBound)) = [\(l.lowerBound),\(l.upperBound)) ⊕ [\(r.lowerBound),\(r.upperBound))")
+        steps.append(
+          "[\(l.lowerBound),\(r.upperBound)) = [\(l.lowerBound),\(l.upperBound)) ⊕ [\(r.lowerBound),\(r.upperBound))"
+        )
         return l.lowerBound..<r.upperBound
       }
       let host = pieces[o][0].cta
