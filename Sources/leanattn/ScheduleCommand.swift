@@ -34,10 +34,6 @@ struct ScheduleCommand: ParsableCommand {
     help: "Also print the canonical reduction tree: each CTA's subtree states, the host's merges.")
   var invariantTree = false
 
-  func validate() throws {
-    if json && invariantTree { throw ValidationError("--invariant-tree prints text; drop --json") }
-  }
-
   func problem() throws -> AttentionProblem {
     let lengths: [Int]
     if let contexts {
@@ -65,6 +61,10 @@ struct ScheduleCommand: ParsableCommand {
   }
 
   func run() throws {
+    if json && invariantTree {
+      FileHandle.standardError.write(Data("error: --invariant-tree prints text; drop --json\n".utf8))
+      throw ExitCode(2)
+    }
     let p = try problem()
     let dev = try deviceModel()
     let schedule = try partitioner.make(grid: grid, splits: splits, blockN: blockN).schedule(
