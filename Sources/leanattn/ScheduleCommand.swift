@@ -43,6 +43,10 @@ struct ScheduleCommand: ParsableCommand {
   @Flag(help: "Bottom-right causal mask.") var causal = false
   @Flag(help: "Print one JSON object.") var json = false
   @Option(help: "Write the simulated timeline as an SVG Gantt chart.") var svg: String?
+  @Flag(
+    name: .customLong("invariant-tree"),
+    help: "Also print the canonical reduction tree: each CTA's subtree states, the host's merges.")
+  var invariantTree = false
 
   func problem() throws -> AttentionProblem {
     let lengths: [Int]
@@ -87,6 +91,9 @@ struct ScheduleCommand: ParsableCommand {
   }
 
   func run() throws {
+    if json && invariantTree {
+      throw CommandLineError.input("--invariant-tree prints text; drop --json")
+    }
     if let svg { try OutputLocation.checkFile(svg) }
     let p = try problem()
     let dev = try deviceModel()
@@ -116,6 +123,7 @@ struct ScheduleCommand: ParsableCommand {
         String(
           format: "makespan %.0f KV-token units, %d partial states, waves %.2f", metrics.makespan,
           metrics.partialStates, metrics.waves))
+      if invariantTree { print(CanonicalTree.explanation(of: schedule)) }
     }
   }
 }
