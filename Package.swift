@@ -8,6 +8,7 @@ let package = Package(
     .library(name: "SafeTensors", targets: ["SafeTensors"]),
     .library(name: "LeanAttentionCUDA", targets: ["LeanAttentionCUDA"]),
     .library(name: "LeanAttentionGolden", targets: ["LeanAttentionGolden"]),
+    .library(name: "LeanAttentionExplain", targets: ["LeanAttentionExplain"]),
     .executable(name: "leanattn", targets: ["leanattn"]),
   ],
   dependencies: [
@@ -47,11 +48,18 @@ let package = Package(
       dependencies: ["LeanAttention", "SafeTensors"],
       resources: [.embedInCode("Kernels/decode.cu")]
     ),
+    // The educational layer: a step-by-step walkthrough of one decomposition
+    // (text, SVG, HTML) and the pictures of Docs/images.
+    .target(
+      name: "LeanAttentionExplain",
+      dependencies: ["LeanAttention", "LeanAttentionGolden"]
+    ),
     .executableTarget(
       name: "leanattn",
       dependencies: [
         "LeanAttention",
         "LeanAttentionGolden",
+        "LeanAttentionExplain",
         "SafeTensors",
         "LeanAttentionCUDA",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -67,6 +75,10 @@ let package = Package(
         .product(name: "PropertyBased", package: "swift-property-based"),
         .product(name: "RealModule", package: "swift-numerics"),
       ]
+    ),
+    .testTarget(
+      name: "LeanAttentionExplainTests",
+      dependencies: ["LeanAttention", "LeanAttentionGolden", "LeanAttentionExplain"]
     ),
   ],
   swiftLanguageModes: [.v6]
