@@ -26,8 +26,12 @@ extension Walkthrough {
     lines.append("")
     lines.append("1. Lean tiles: \(schedule.blockN) KV tokens each; a head's tiles in KV order")
     for h in heads {
-      let spans = h.tiles.map { "[\($0.lowerBound), \($0.upperBound))" }.joined(separator: " ")
-      lines.append("   \(headName(h.output)): \(h.tiles.count) tiles  \(spans)")
+      // Long heads show their first two tiles and the last one.
+      let shown = h.tiles.count > 6 ? Array(h.tiles.prefix(2)) + [h.tiles[h.tiles.count - 1]] : h.tiles
+      var spans = shown.map { "[\($0.lowerBound), \($0.upperBound))" }
+      if h.tiles.count > 6 { spans.insert("…", at: 2) }
+      lines.append(
+        "   \(headName(h.output)): \(h.tiles.count) tiles  \(spans.joined(separator: " "))")
     }
     lines.append("   \(metrics.totalTiles) tiles in all")
     lines.append("")
