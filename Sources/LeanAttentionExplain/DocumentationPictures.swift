@@ -40,6 +40,12 @@ public enum DocumentationPictures {
           ))
       }
     }
+    pictures.append(
+      try stacked(
+        [
+          pictures.first { $0.0 == "paper-fixed-split-a100.svg" }?.1,
+          pictures.first { $0.0 == "paper-lean-a100.svg" }?.1,
+        ].compactMap { $0 }, name: "paper-fixed-split-vs-lean-a100.svg"))
     pictures.append(("utilization-vs-context.svg", try UtilizationPlot().svg()))
     for kind in PartitionerKind.allCases {
       var c = WalkthroughConfiguration.standard
@@ -48,5 +54,36 @@ public enum DocumentationPictures {
         ("explain-\(kind.rawValue).svg", WalkthroughTimeline.render(try Walkthrough(c))))
     }
     return pictures
+  }
+
+  /// SVG documents one above the other, as nested `<svg>` elements of one picture.
+  static func stacked(_ documents: [String], name: String) throws(AttentionError) -> (
+    String, String
+  ) {
+    var width = 0
+    var y = 0
+    var body = ""
+    for doc in documents {
+      guard let w = attribute("width", of: doc), let h = attribute("height", of: doc) else {
+        throw .invalidParameter(
+          name: "picture", value: name, allowed: "SVGs with a width and height")
+      }
+      body += doc.replacingOccurrences(
+        of: "<svg ", with: "<svg y=\"\(y)\" ", options: [], range: doc.range(of: "<svg "))
+      width = max(width, w)
+      y += h
+    }
+    return (
+      name,
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(y)\" viewBox=\"0 0 \(width) \(y)\">\n\(body)</svg>\n"
+    )
+  }
+
+  /// The integer value of the root element's `name="…"` attribute.
+  static func attribute(_ name: String, of svg: String) -> Int? {
+    guard let open = svg.range(of: "\(name)=\""),
+      let close = svg[open.upperBound...].firstIndex(of: "\"")
+    else { return nil }
+    return Int(svg[open.upperBound..<close])
   }
 }
