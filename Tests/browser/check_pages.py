@@ -112,7 +112,7 @@ def main():
             continue
         svg = os.path.abspath(os.path.join(args.images, name))
         dom = run_chromium(browser, ["--dump-dom"], "file://" + svg)
-        shot = os.path.abspath(os.path.join(args.out, name[:-4] + ".png"))
+        shot = os.path.abspath(os.path.join(args.out, "image-" + name[:-4] + ".png"))
         size = re.search(r'width="(\d+)" height="(\d+)"', open(svg).read())
         width, height = (int(size.group(1)), int(size.group(2))) if size else (1000, 800)
         run_chromium(browser, [f"--screenshot={shot}", f"--window-size={width},{height}"], "file://" + svg)
