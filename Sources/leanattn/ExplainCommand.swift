@@ -43,11 +43,10 @@ struct ExplainCommand: ParsableCommand {
         heads: heads, kvHeads: kvHeads, tokens: tokens, headDim: headDim, smCount: sms,
         partitioner: partitioner, grid: grid, splits: splits, blockN: blockN, seed: seed))
     if let svg {
-      try WalkthroughTimeline.render(walkthrough).write(
-        toFile: svg, atomically: true, encoding: .utf8)
+      try writeFile(WalkthroughTimeline.render(walkthrough), to: svg)
     }
     if let html {
-      try WalkthroughPage.render(walkthrough).write(toFile: html, atomically: true, encoding: .utf8)
+      try writeFile(WalkthroughPage.render(walkthrough), to: html)
     }
     print(walkthrough.text(), terminator: "")
   }
@@ -71,8 +70,23 @@ struct PicturesCommand: ParsableCommand {
   func write() throws {
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
     for picture in try DocumentationPictures.all() {
-      try picture.svg.write(toFile: "\(out)/\(picture.name)", atomically: true, encoding: .utf8)
+      try writeFile(picture.svg, to: "\(out)/\(picture.name)")
       print("\(out)/\(picture.name)")
     }
+  }
+}
+
+/// An error whose description is the one line the CLI prints.
+struct FileWriteError: Error, CustomStringConvertible {
+  var description: String
+}
+
+/// Writes `text` to `path` atomically; a failure says which file and why.
+func writeFile(_ text: String, to path: String) throws {
+  do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+    let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? "\(error)"
+    throw FileWriteError(
+      description:
+        "cannot write \(path): \((error as NSError).localizedDescription) (\(reason.prefix(120)))")
   }
 }
