@@ -10,7 +10,7 @@ CONFIG ?= release
 BIN := .build/$(CONFIG)/leanattn
 PY_PACKAGES := numpy safetensors ml_dtypes pytest nvidia-cuda-nvrtc nvidia-cuda-runtime
 
-.PHONY: demo test deps venv build fixtures bench-onnxruntime bench-bandwidth bench-golden clean sanitize fuzz fuzz-build
+.PHONY: demo test deps venv build fixtures pictures chromium check-pages bench-onnxruntime bench-bandwidth bench-golden clean sanitize fuzz fuzz-build
 
 demo: deps build
 	$(BIN) demo --out demo-out
@@ -20,6 +20,7 @@ test: deps venv
 	$(SWIFT) test -c $(CONFIG)
 	LEANATTN=$(BIN) $(PYTHON) -m pytest -q Tests/python
 	$(BIN) cuda-compile --arch sm_80,sm_90
+	$(MAKE) --no-print-directory check-pages
 
 # libopenblas-dev (and pkg-config, which SwiftPM uses to find it), only when missing.
 deps:
@@ -42,6 +43,23 @@ build:
 # Regenerate the committed golden corpus (a test checks it is byte-identical).
 fixtures: deps build
 	$(BIN) golden --corpus --out Fixtures
+
+# Regenerate the generated pictures of Docs/images (a test checks they are current).
+pictures: deps build
+	$(BIN) pictures --out Docs/images
+
+# Headless Chromium for check-pages (apt, only when missing and apt is there;
+# without it check-pages skips and says why).
+chromium:
+	@if ! command -v chromium >/dev/null && command -v apt-get >/dev/null; then \
+	  echo "installing chromium (apt) for the page checks"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium || echo "chromium not installed"; \
+	fi
+
+# The explain pages and Docs/images rendered in headless Chromium: the script
+# checks they ran and drew what they should; screenshots land in .build/pages.
+check-pages: chromium
+	python3 Tests/browser/check_pages.py --leanattn $(BIN) --out .build/pages --images Docs/images
 
 # onnxruntime side by side with `leanattn bench exact` (a benchmark, not a test).
 bench-onnxruntime: deps build

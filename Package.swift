@@ -10,6 +10,7 @@ let package = Package(
     .library(name: "LeanAttentionCUDA", targets: ["LeanAttentionCUDA"]),
     .library(name: "LeanAttentionGolden", targets: ["LeanAttentionGolden"]),
     .library(name: "LeanAttentionSVG", targets: ["LeanAttentionSVG"]),
+    .library(name: "LeanAttentionExplain", targets: ["LeanAttentionExplain"]),
     .executable(name: "leanattn", targets: ["leanattn"]),
   ],
   dependencies: [
@@ -59,12 +60,19 @@ let package = Package(
       dependencies: ["LeanAttention", "SafeTensors", "FileIntegrity"],
       resources: [.embedInCode("Kernels/decode.cu")]
     ),
+    // The educational layer: a step-by-step walkthrough of one decomposition
+    // (text, SVG, HTML) and the pictures of Docs/images.
+    .target(
+      name: "LeanAttentionExplain",
+      dependencies: ["LeanAttention", "LeanAttentionGolden", "LeanAttentionSVG"]
+    ),
     .executableTarget(
       name: "leanattn",
       dependencies: [
         "LeanAttention",
         "LeanAttentionGolden",
         "LeanAttentionSVG",
+        "LeanAttentionExplain",
         "SafeTensors",
         "FileIntegrity",
         "LeanAttentionCUDA",
@@ -109,6 +117,13 @@ let package = Package(
     ),
     .testTarget(
       name: "LeanAttentionSVGTests", dependencies: ["LeanAttention", "LeanAttentionSVG"]),
+    .testTarget(
+      name: "LeanAttentionExplainTests",
+      dependencies: [
+        "LeanAttention", "LeanAttentionGolden", "LeanAttentionExplain", "LeanAttentionSVG",
+        "TestSupport",
+      ]
+    ),
   ],
   swiftLanguageModes: [.v6]
 )

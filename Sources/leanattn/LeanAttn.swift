@@ -13,6 +13,7 @@ struct LeanAttn: ParsableCommand {
     subcommands: [
       Demo.self, ScheduleCommand.self, CasesCommand.self, GoldenCommand.self, InspectCommand.self,
       CompareCommand.self, CUDACompileCommand.self, CUDACheckCommand.self, Bench.self,
+      ExplainCommand.self, PicturesCommand.self,
     ]
   )
 
