@@ -62,7 +62,7 @@ public enum ExactAttention {
               ParallelLoop.run(
                 count: items.count,
                 makeState: {
-                  Worker<Scalar>(
+                  Worker<Scalar, RowBlockAttention<Scalar>>(
                     kernel: RowBlockAttention(headDim: d, scale: p.scale, softCap: p.softCap),
                     maxRows: maxRows, headDim: d)
                 },
@@ -133,13 +133,21 @@ public enum ExactAttention {
     var tokens: Range<Int>
   }
 
-  /// Splits the problem into work items of bounded score memory.
+  /// Splits the problem into work items of bounded score memory (the
+  /// requests the streaming path takes are left to it).
   static func workItems(_ p: AttentionProblem) -> [WorkItem] {
+    workItems(p, requests: { !streams(p, request: $0) })
+  }
+
+  /// Blocks of at most ``targetRows`` packed rows and ``scoreBudget`` scores
+  /// of the requests `requests` accepts. Rows never depend on their block,
+  /// so the blocks only bound memory.
+  static func workItems(_ p: AttentionProblem, requests include: (Int) -> Bool) -> [WorkItem] {
     var items: [WorkItem] = []
     let g = p.groupSize
     for b in 0..<p.batchSize {
       let r = p.requests[b]
-      guard r.queryLength > 0, !streams(p, request: b) else { continue }
+      guard r.queryLength > 0, include(b) else { continue }
       let byRows = Swift.max(1, targetRows / g)
       let byMemory = Swift.max(1, scoreBudget / Swift.max(1, g * r.kvLength))
       let perBlock = Swift.min(byRows, byMemory)
@@ -156,14 +164,14 @@ public enum ExactAttention {
   }
 
   /// A worker's scratch: gathered query rows, block outputs and visible ranges.
-  struct Worker<Scalar: BLASScalar> {
-    var kernel: RowBlockAttention<Scalar>
+  struct Worker<Scalar: BLASScalar, Kernel> {
+    var kernel: Kernel
     var q: [Scalar]
     var o: [Scalar]
     var lse: [Scalar]
     var visible: [Range<Int>]
 
-    init(kernel: RowBlockAttention<Scalar>, maxRows: Int, headDim: Int) {
+    init(kernel: Kernel, maxRows: Int, headDim: Int) {
       self.kernel = kernel
       q = Array(repeating: 0, count: maxRows * headDim)
       o = q
@@ -171,41 +179,44 @@ public enum ExactAttention {
       visible = Array(repeating: 0..<0, count: maxRows)
     }
 
-    mutating func compute(
-      _ item: WorkItem, problem p: AttentionProblem,
-      queries: UnsafePointer<Scalar>, keys: UnsafePointer<Scalar>, values: UnsafePointer<Scalar>,
-      output: UnsafeMutablePointer<Scalar>, logSumExp: UnsafeMutablePointer<Scalar>
-    ) {
-      let d = p.headDim
-      let g = p.groupSize
-      let rows = item.tokens.count * g
-      for (t, i) in item.tokens.enumerated() {
-        let vis = p.visibleKeys(request: item.request, query: i)
-        for j in 0..<g { visible[t * g + j] = vis }
-      }
-      let columns = p.visibleKeys(request: item.request, queries: item.tokens)
-      q.withUnsafeMutableBufferPointer { qb in
-        ExactAttention.packQueries(
-          p, request: item.request, kvHead: item.kvHead, tokens: item.tokens, from: queries,
-          into: qb.baseAddress!)
-      }
-      let ld = p.kvHeads * d
-      let panel = (p.kvOffsets[item.request] * p.kvHeads + item.kvHead) * d
-      q.withUnsafeBufferPointer { qb in
-        o.withUnsafeMutableBufferPointer { ob in
-          lse.withUnsafeMutableBufferPointer { lb in
-            visible.withUnsafeBufferPointer { vb in
-              let blockOut = ob.baseAddress!
-              kernel.run(
-                rows: rows, queries: qb.baseAddress!, keys: keys + panel, values: values + panel,
-                ld: ld, columns: columns, visible: vb, output: blockOut,
-                logSumExp: lb.baseAddress!)
-              ExactAttention.scatterRows(
-                p, request: item.request, kvHead: item.kvHead,
-                rows: (item.tokens.lowerBound * g)..<(item.tokens.upperBound * g),
-                output: blockOut, logSumExp: lb.baseAddress!, into: output,
-                logSumExp: logSumExp)
-            }
+  }
+}
+
+extension ExactAttention.Worker where Kernel == RowBlockAttention<Scalar> {
+  mutating func compute(
+    _ item: ExactAttention.WorkItem, problem p: AttentionProblem,
+    queries: UnsafePointer<Scalar>, keys: UnsafePointer<Scalar>, values: UnsafePointer<Scalar>,
+    output: UnsafeMutablePointer<Scalar>, logSumExp: UnsafeMutablePointer<Scalar>
+  ) {
+    let d = p.headDim
+    let g = p.groupSize
+    let rows = item.tokens.count * g
+    for (t, i) in item.tokens.enumerated() {
+      let vis = p.visibleKeys(request: item.request, query: i)
+      for j in 0..<g { visible[t * g + j] = vis }
+    }
+    let columns = p.visibleKeys(request: item.request, queries: item.tokens)
+    q.withUnsafeMutableBufferPointer { qb in
+      ExactAttention.packQueries(
+        p, request: item.request, kvHead: item.kvHead, tokens: item.tokens, from: queries,
+        into: qb.baseAddress!)
+    }
+    let ld = p.kvHeads * d
+    let panel = (p.kvOffsets[item.request] * p.kvHeads + item.kvHead) * d
+    q.withUnsafeBufferPointer { qb in
+      o.withUnsafeMutableBufferPointer { ob in
+        lse.withUnsafeMutableBufferPointer { lb in
+          visible.withUnsafeBufferPointer { vb in
+            let blockOut = ob.baseAddress!
+            kernel.run(
+              rows: rows, queries: qb.baseAddress!, keys: keys + panel, values: values + panel,
+              ld: ld, columns: columns, visible: vb, output: blockOut,
+              logSumExp: lb.baseAddress!)
+            ExactAttention.scatterRows(
+              p, request: item.request, kvHead: item.kvHead,
+              rows: (item.tokens.lowerBound * g)..<(item.tokens.upperBound * g),
+              output: blockOut, logSumExp: lb.baseAddress!, into: output,
+              logSumExp: logSumExp)
           }
         }
       }

@@ -50,10 +50,10 @@ public enum FixedOrderAttention {
               ParallelLoop.run(
                 count: items.count,
                 makeState: {
-                  Worker<Scalar>(
+                  ExactAttention.Worker<Scalar, FixedOrderBlockAttention<Scalar>>(
                     kernel: FixedOrderBlockAttention(
                       headDim: d, scale: p.scale, softCap: p.softCap),
-                    rows: items.map { $0.tokens.count * g }.max() ?? 0, headDim: d)
+                    maxRows: items.map { $0.tokens.count * g }.max() ?? 0, headDim: d)
                 },
                 body: { w, index in
                   let (o, l, k, v, q) = shared.value
@@ -73,78 +73,45 @@ public enum FixedOrderAttention {
       logSumExp: Tensor(uncheckedShape: [p.totalQueryTokens, p.queryHeads], storage: lse))
   }
 
-  /// Blocks of query tokens of one request and KV head, at most
-  /// ``ExactAttention/targetRows`` packed rows and ``ExactAttention/scoreBudget``
-  /// scores each. Rows never depend on their block, so this only bounds memory.
+  /// Every request's blocks: this path has no streaming variant.
   static func workItems(_ p: AttentionProblem) -> [ExactAttention.WorkItem] {
-    var items: [ExactAttention.WorkItem] = []
-    let g = p.groupSize
-    for b in 0..<p.batchSize {
-      let r = p.requests[b]
-      guard r.queryLength > 0 else { continue }
-      let byRows = Swift.max(1, ExactAttention.targetRows / g)
-      let byMemory = Swift.max(1, ExactAttention.scoreBudget / Swift.max(1, g * r.kvLength))
-      let perBlock = Swift.min(byRows, byMemory)
-      for h in 0..<p.kvHeads {
-        for t in stride(from: 0, to: r.queryLength, by: perBlock) {
-          items.append(
-            ExactAttention.WorkItem(
-              request: b, kvHead: h, tokens: t..<Swift.min(t + perBlock, r.queryLength)))
-        }
-      }
-    }
-    return items
+    ExactAttention.workItems(p, requests: { _ in true })
   }
+}
 
-  /// A worker's kernel and scratch.
-  struct Worker<Scalar: BLASScalar> {
-    var kernel: FixedOrderBlockAttention<Scalar>
-    var q: [Scalar]
-    var o: [Scalar]
-    var lse: [Scalar]
-    var visible: [Range<Int>]
-
-    init(kernel: FixedOrderBlockAttention<Scalar>, rows: Int, headDim: Int) {
-      self.kernel = kernel
-      q = Array(repeating: 0, count: rows * headDim)
-      o = q
-      lse = Array(repeating: 0, count: rows)
-      visible = Array(repeating: 0..<0, count: rows)
+extension ExactAttention.Worker where Kernel == FixedOrderBlockAttention<Scalar> {
+  mutating func compute<Element: StorageScalar>(
+    _ item: ExactAttention.WorkItem, problem p: AttentionProblem,
+    queries: UnsafePointer<Element>, kv: KeyValueRows<Element>,
+    output: UnsafeMutablePointer<Scalar>, logSumExp: UnsafeMutablePointer<Scalar>
+  ) {
+    let d = p.headDim
+    let g = p.groupSize
+    let rows = item.tokens.count * g
+    let length = p.requests[item.request].kvLength
+    let first = p.queryOffsets[item.request]
+    for (t, i) in item.tokens.enumerated() {
+      let vis = p.visibleKeys(request: item.request, query: i)
+      for j in 0..<g { visible[t * g + j] = vis }
     }
-
-    mutating func compute<Element: StorageScalar>(
-      _ item: ExactAttention.WorkItem, problem p: AttentionProblem,
-      queries: UnsafePointer<Element>, kv: KeyValueRows<Element>,
-      output: UnsafeMutablePointer<Scalar>, logSumExp: UnsafeMutablePointer<Scalar>
-    ) {
-      let d = p.headDim
-      let g = p.groupSize
-      let rows = item.tokens.count * g
-      let length = p.requests[item.request].kvLength
-      let first = p.queryOffsets[item.request]
-      for (t, i) in item.tokens.enumerated() {
-        let vis = p.visibleKeys(request: item.request, query: i)
-        for j in 0..<g { visible[t * g + j] = vis }
-      }
-      q.withUnsafeMutableBufferPointer { qb in
-        o.withUnsafeMutableBufferPointer { ob in
-          lse.withUnsafeMutableBufferPointer { lb in
-            visible.withUnsafeBufferPointer { vb in
-              // Packed rows: row t·G + j is token t, query head kvHead·G + j.
-              for (t, i) in item.tokens.enumerated() {
-                let src = ((first + i) * p.queryHeads + item.kvHead * g) * d
-                for e in 0..<(g * d) { qb[t * g * d + e] = Scalar(queries[src + e].doubleValue) }
-              }
-              kernel.run(
-                rows: rows, queries: qb.baseAddress!, kv: kv, columns: 0..<length,
-                visible: UnsafeBufferPointer(rebasing: vb[0..<rows]), output: ob.baseAddress!,
-                logSumExp: lb.baseAddress!)
-              for (t, i) in item.tokens.enumerated() {
-                let dst = (first + i) * p.queryHeads + item.kvHead * g
-                for j in 0..<g {
-                  logSumExp[dst + j] = lb[t * g + j]
-                  (output + (dst + j) * d).update(from: ob.baseAddress! + (t * g + j) * d, count: d)
-                }
+    q.withUnsafeMutableBufferPointer { qb in
+      o.withUnsafeMutableBufferPointer { ob in
+        lse.withUnsafeMutableBufferPointer { lb in
+          visible.withUnsafeBufferPointer { vb in
+            // Packed rows: row t·G + j is token t, query head kvHead·G + j.
+            for (t, i) in item.tokens.enumerated() {
+              let src = ((first + i) * p.queryHeads + item.kvHead * g) * d
+              for e in 0..<(g * d) { qb[t * g * d + e] = Scalar(queries[src + e].doubleValue) }
+            }
+            kernel.run(
+              rows: rows, queries: qb.baseAddress!, kv: kv, columns: 0..<length,
+              visible: UnsafeBufferPointer(rebasing: vb[0..<rows]), output: ob.baseAddress!,
+              logSumExp: lb.baseAddress!)
+            for (t, i) in item.tokens.enumerated() {
+              let dst = (first + i) * p.queryHeads + item.kvHead * g
+              for j in 0..<g {
+                logSumExp[dst + j] = lb[t * g + j]
+                (output + (dst + j) * d).update(from: ob.baseAddress! + (t * g + j) * d, count: d)
               }
             }
           }
