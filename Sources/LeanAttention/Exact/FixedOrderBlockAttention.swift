@@ -64,7 +64,14 @@ struct FixedOrderBlockAttention<Scalar: BLASScalar> {
     let d = headDim
     let n = columns.count
     let c0 = columns.lowerBound
+    let p = paddedDim
     if scores.count < rows * n { scores = Array(repeating: 0, count: rows * n) }
+    // Padded query rows and running output sums, `paddedDim` apart: the
+    // queries are widened once per call, not once per chunk of keys.
+    if query.count < rows * p {
+      query = Array(repeating: 0, count: rows * p)
+      accumulator = query
+    }
     var scores = self.scores
     var query = self.query
     var panel = self.panel
@@ -89,15 +96,13 @@ struct FixedOrderBlockAttention<Scalar: BLASScalar> {
               return (v.lowerBound - c0)..<(v.upperBound - c0)
             }
             // Pass 1: scores, a chunk of widened keys at a time.
+            for r in 0..<rows { Self.widen(queries + r * d, count: d, into: q + r * p, padded: p) }
             for start in stride(from: 0, to: n, by: Self.chunk) {
               let keys = start..<Swift.min(start + Self.chunk, n)
               widen(kv.keys, kv, keys, c0, into: k)
               for r in 0..<rows {
-                let w = windows[r].clamped(to: keys)
-                if w.isEmpty { continue }
-                Self.widen(queries + r * d, count: d, into: q, padded: paddedDim)
-                for j in w {
-                  s[r * n + j] = scale * Self.dot(q, k + (j - start) * paddedDim, paddedDim)
+                for j in windows[r].clamped(to: keys) {
+                  s[r * n + j] = scale * Self.dot(q + r * p, k + (j - start) * p, p)
                 }
               }
             }
@@ -109,21 +114,20 @@ struct FixedOrderBlockAttention<Scalar: BLASScalar> {
                 s + r * n, count: n, visible: windows[r], softCap: softCap)
             }
             // Pass 3: o = Σ p_j v_j in key order, a chunk of widened values at a time.
-            for r in 0..<rows { (output + r * d).update(repeating: 0, count: d) }
+            acc.update(repeating: 0, count: rows * p)
             for start in stride(from: 0, to: n, by: Self.chunk) {
               let keys = start..<Swift.min(start + Self.chunk, n)
               widen(kv.values, kv, keys, c0, into: k)
               for r in 0..<rows {
                 let w = windows[r].clamped(to: keys)
                 if w.isEmpty { continue }
-                Self.widen(output + r * d, count: d, into: acc, padded: paddedDim)
                 Self.accumulate(
-                  weights: s + r * n + w.lowerBound, rows: k + (w.lowerBound - start) * paddedDim,
-                  count: w.count, dimension: paddedDim, into: acc)
-                (output + r * d).update(from: acc, count: d)
+                  weights: s + r * n + w.lowerBound, rows: k + (w.lowerBound - start) * p,
+                  count: w.count, dimension: p, into: acc + r * p)
               }
             }
             for r in 0..<rows {
+              (output + r * d).update(from: acc + r * p, count: d)
               logSumExp[r] = RowBlockAttention<Scalar>.normalize(
                 output + r * d, count: d, max: maxima[r], sum: sums[r])
             }
