@@ -7,7 +7,7 @@ import RealModule
 /// portable elementary functions the BLAS routines
 /// attention needs: matrix products for blocks of query rows, and the
 /// matrix-vector and dot forms for single query rows.
-public protocol BLASScalar: PortableElementaryFunctions & StorageScalar & SIMDScalar {
+public protocol BLASScalar: PortableElementaryFunctions & StorageScalar & SIMDScalar & Codable {
   /// `C = alpha · A · op(B) + beta · C` with row-major `A` (`m × k`) and `C` (`m × n`);
   /// `op(B)` is `Bᵀ` (B stored `n × k`) when `transposeB`, else B (`k × n`).
   static func gemm(

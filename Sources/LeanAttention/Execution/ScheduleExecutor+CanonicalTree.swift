@@ -58,52 +58,24 @@ extension ScheduleExecutor {
   static func runCanonicalTree<
     Scalar, Element: StorageScalar, Kernel: BlockAttentionKernel<Scalar>
   >(
-    _ schedule: Schedule, on inputs: AttentionInputs<Element>, kernel _: Kernel.Type
+    _ schedule: Schedule, on inputs: AttentionInputs<Element>, kernel: Kernel.Type
   ) throws(AttentionError) -> CanonicalTreeExecution<Scalar> {
     let p = inputs.problem
-    try schedule.validate(for: p)
     let d = p.headDim
-    let kv = PackedKeyValues<Scalar>(inputs)
-    let queries = inputs.queries.storage.map { Scalar($0.doubleValue) }
-    let order = schedule.pieces
-    let flat = order.enumerated().flatMap { o, list in list.enumerated().map { (o, $0, $1) } }
     typealias Emitted = CanonicalTreeExecution<Scalar>.EmittedNode
-    var computed = [[Emitted]](repeating: [], count: flat.count)
-    computed.withUnsafeMutableBufferPointer { results in
-      kv.keys.withUnsafeBufferPointer { kBuf in
-        kv.values.withUnsafeBufferPointer { vBuf in
-          queries.withUnsafeBufferPointer { qBuf in
-            let shared = UncheckedSendable(
-              (results.baseAddress, kBuf.baseAddress, vBuf.baseAddress, qBuf.baseAddress))
-            ParallelLoop.run(
-              count: flat.count,
-              makeState: { Kernel(headDim: d, scale: p.scale, softCap: p.softCap) },
-              body: { kernel, i in
-                let (res, k, v, q) = shared.value
-                guard let res, let k, let v, let q else { return }
-                let (output, split, piece) = flat[i]
-                let first = schedule.outputs[output].visibleBlocks.lowerBound
-                let tree = CanonicalTree(tiles: schedule.outputs[output].visibleBlocks.count)
-                let range = (piece.blocks.lowerBound - first)..<(piece.blocks.upperBound - first)
-                res[i] = tree.decomposition(of: range).map { node in
-                  let states = tree.reduce(
-                    node,
-                    leaf: { t in
-                      // One block from the empty state: the tile's own state, bitwise.
-                      segmentStates(
-                        of: schedule.outputs[output], blocks: (first + t)..<(first + t + 1),
-                        blockN: schedule.blockN, problem: p, kernel: &kernel, queries: q, keys: k,
-                        values: v)
-                    }, merge: mergeRows)
-                  return Emitted(node: node, cta: piece.cta, split: split, states: states)
-                }
-              })
-          }
-        }
+    let nodes = try computePieces(schedule, on: inputs, kernel: kernel) {
+      output, split, piece, states -> [Emitted] in
+      let visible = schedule.outputs[output].visibleBlocks
+      let first = visible.lowerBound
+      let tree = CanonicalTree(tiles: visible.count)
+      let range = (piece.blocks.lowerBound - first)..<(piece.blocks.upperBound - first)
+      return tree.decomposition(of: range).map { node in
+        // A leaf is one block from the empty state: the tile's own state, bitwise.
+        let tileStates = tree.reduce(
+          node, leaf: { t in states((first + t)..<(first + t + 1)) }, merge: mergeRows)
+        return Emitted(node: node, cta: piece.cta, split: split, states: tileStates)
       }
-    }
-    var nodes = schedule.outputs.map { _ in [Emitted]() }
-    for ((output, _, _), emitted) in zip(flat, computed) { nodes[output] += emitted }
+    }.map { $0.flatMap { $0 } }
     // Each host finishes its output's tree from the emitted nodes.
     var out = [Scalar](repeating: 0, count: p.totalQueryTokens * p.queryHeads * d)
     var lse = [Scalar](repeating: -.infinity, count: p.totalQueryTokens * p.queryHeads)
@@ -114,11 +86,7 @@ extension ScheduleExecutor {
       guard let states = tree.finish(byNode, merge: mergeRows) else {
         throw .invalidSchedule(reason: "output \(o): its pieces leave a KV block uncovered")
       }
-      for (r, state) in zip(tile.rows, states) {
-        let row = tile.queryRow(r, in: p)
-        lse[row] = state.logSumExp
-        for e in 0..<d { out[row * d + e] = state.output[e] }
-      }
+      scatter(states, of: tile, problem: p, into: &out, logSumExp: &lse)
     }
     let result = AttentionOutput(
       output: Tensor(uncheckedShape: [p.totalQueryTokens, p.queryHeads, d], storage: out),

@@ -73,41 +73,13 @@ public enum ScheduleExecutor {
   }
 
   static func run<Scalar, Element: StorageScalar, Kernel: BlockAttentionKernel<Scalar>>(
-    _ schedule: Schedule, on inputs: AttentionInputs<Element>, kernel _: Kernel.Type
+    _ schedule: Schedule, on inputs: AttentionInputs<Element>, kernel: Kernel.Type
   ) throws(AttentionError) -> Execution<Scalar> {
     let p = inputs.problem
-    try schedule.validate(for: p)
     let d = p.headDim
-    let kv = PackedKeyValues<Scalar>(inputs)
-    let queries = inputs.queries.storage.map { Scalar($0.doubleValue) }
-    // Every piece (a CTA's segment) in KV order per output: its index is its split.
-    let flat = schedule.pieces.enumerated().flatMap { o, list in list.map { (o, $0.blocks) } }
-    // Segments start from the empty state, so they are computed independently
-    // (a CTA's segments could run back to back with the same result).
-    var computed = [[AttentionState<Scalar>]](repeating: [], count: flat.count)
-    computed.withUnsafeMutableBufferPointer { results in
-      kv.keys.withUnsafeBufferPointer { kBuf in
-        kv.values.withUnsafeBufferPointer { vBuf in
-          queries.withUnsafeBufferPointer { qBuf in
-            let shared = UncheckedSendable(
-              (results.baseAddress, kBuf.baseAddress, vBuf.baseAddress, qBuf.baseAddress))
-            ParallelLoop.run(
-              count: flat.count,
-              makeState: { Kernel(headDim: d, scale: p.scale, softCap: p.softCap) },
-              body: { kernel, i in
-                let (res, k, v, q) = shared.value
-                guard let res, let k, let v, let q else { return }
-                let (output, blocks) = flat[i]
-                res[i] = segmentStates(
-                  of: schedule.outputs[output], blocks: blocks, blockN: schedule.blockN,
-                  problem: p, kernel: &kernel, queries: q, keys: k, values: v)
-              })
-          }
-        }
-      }
+    let pieces = try computePieces(schedule, on: inputs, kernel: kernel) { _, _, piece, states in
+      states(piece.blocks)
     }
-    var pieces = schedule.outputs.map { _ in [[AttentionState<Scalar>]]() }
-    for ((output, _), states) in zip(flat, computed) { pieces[output].append(states) }
     // Hosts merge their groups: own piece (split 0) first, then peers in split order.
     var out = [Scalar](repeating: 0, count: p.totalQueryTokens * p.queryHeads * d)
     var lse = [Scalar](repeating: -.infinity, count: p.totalQueryTokens * p.queryHeads)
@@ -121,6 +93,64 @@ public enum ScheduleExecutor {
       output: Tensor(uncheckedShape: [p.totalQueryTokens, p.queryHeads, d], storage: out),
       logSumExp: Tensor(uncheckedShape: [p.totalQueryTokens, p.queryHeads], storage: lse))
     return Execution(result: result, pieces: pieces, schedule: schedule, problem: p)
+  }
+
+  /// Computes every piece of `schedule` in parallel and returns
+  /// `results[output][split]`.
+  ///
+  /// `body(output, split, piece, states)` makes a piece's result; `states(blocks)`
+  /// is the piece's output tile over KV `blocks`, from the empty state,
+  /// folded block by block with the worker's kernel. Pieces start from the
+  /// empty state, so they are computed independently (a CTA's segments could
+  /// run back to back with the same result). The schedule is validated first.
+  static func computePieces<
+    Scalar, Element: StorageScalar, Kernel: BlockAttentionKernel<Scalar>, Result
+  >(
+    _ schedule: Schedule, on inputs: AttentionInputs<Element>, kernel _: Kernel.Type,
+    _ body:
+      @escaping (
+        _ output: Int, _ split: Int, _ piece: Schedule.Piece,
+        _ states: (Range<Int>) -> [AttentionState<Scalar>]
+      ) -> Result
+  ) throws(AttentionError) -> [[Result]] {
+    let p = inputs.problem
+    try schedule.validate(for: p)
+    let d = p.headDim
+    let kv = PackedKeyValues<Scalar>(inputs)
+    let queries = inputs.queries.storage.map { Scalar($0.doubleValue) }
+    // Every piece in KV order per output: its index is its split.
+    let flat = schedule.pieces.enumerated().flatMap { o, list in
+      list.enumerated().map { (o, $0.offset, $0.element) }
+    }
+    var computed = [Result?](repeating: nil, count: flat.count)
+    computed.withUnsafeMutableBufferPointer { results in
+      kv.keys.withUnsafeBufferPointer { kBuf in
+        kv.values.withUnsafeBufferPointer { vBuf in
+          queries.withUnsafeBufferPointer { qBuf in
+            let shared = UncheckedSendable(
+              (results.baseAddress, kBuf.baseAddress, vBuf.baseAddress, qBuf.baseAddress))
+            ParallelLoop.run(
+              count: flat.count,
+              makeState: { Kernel(headDim: d, scale: p.scale, softCap: p.softCap) },
+              body: { kernel, i in
+                let (res, k, v, q) = shared.value
+                guard let res, let k, let v, let q else { return }
+                let (output, split, piece) = flat[i]
+                res[i] = body(output, split, piece) { blocks in
+                  segmentStates(
+                    of: schedule.outputs[output], blocks: blocks, blockN: schedule.blockN,
+                    problem: p, kernel: &kernel, queries: q, keys: k, values: v)
+                }
+              })
+          }
+        }
+      }
+    }
+    var grouped = schedule.outputs.map { _ in [Result]() }
+    for ((output, _, _), result) in zip(flat, computed) {
+      if let result { grouped[output].append(result) }
+    }
+    return grouped
   }
 
   /// Writes the states of `tile`'s rows to split `split` of `O [splits, totalQ, Hq, D]`
