@@ -120,13 +120,11 @@ struct CUDACheckCommand: ParsableCommand {
     if let report { try AtomicFile.write(Array((table + "\n").utf8), to: report) }
     let failed = runs.filter { !$0.failures.isEmpty }
     print("\(runs.count) runs, \(failed.count) failed")
-    if !failed.isEmpty || brokenFailure != nil || userFailure != nil {
-      let checks = [
-        brokenFailure.map { _ in "the missing-peer check" },
-        userFailure.map { _ in "the user-defined partitioner" },
-      ].compactMap { $0 }
-      throw CommandLineError.candidateFailed(
-        (["\(failed.count) runs failed"] + checks.map { "\($0) failed" }).joined(separator: ", "))
+    var failures = failed.isEmpty ? [] : ["\(failed.count) runs failed"]
+    if brokenFailure != nil { failures.append("the missing-peer check failed") }
+    if userFailure != nil { failures.append("the user-defined partitioner failed") }
+    if !failures.isEmpty {
+      throw CommandLineError.candidateFailed(failures.joined(separator: ", "))
     }
   }
 
