@@ -3,6 +3,13 @@ import LeanAttentionGolden
 import Testing
 
 /// The four-lane Box–Muller that draws large tensors against the scalar definition.
+///
+/// What this checks independently is the four-lane Philox (`block4` against
+/// the scalar `block`, which the Random123 known answers pin) and the
+/// assembly of counters, uniforms and lanes. The scalar `ln`, `sin` and `cos`
+/// are lane 0 of the same four-lane code, so their own oracle is the 80-bit
+/// reference in `PortableElementaryTests`, and the committed corpus (written
+/// before the four-lane version existed) regenerating byte for byte.
 @Suite("Normal stream")
 struct NormalStreamTests {
   @Test(
