@@ -159,7 +159,7 @@ struct CompareGoldenCheckTests {
   @Test func statedPrecision() throws {
     let g = try GoldenFile(try editedGolden("decode-mha"))
     let x = try g.inputs(as: Double.self)
-    let f16 = KernelLikeAttention.compute(x, precision: .f16)
+    let f16 = SplitKVRecompute.compute(x, precision: .f16)
     var w = SafeTensorsWriter()
     let p = g.problem
     try w.add(

@@ -5,12 +5,18 @@ import SafeTensors
 /// `rtol · e_T + atol_T`.
 ///
 /// `e_T` is the max error of the same computation emulated in the candidate's
-/// precision `T` (``PrecisionEmulation``) against the Float64 golden values;
-/// `atol_T` is FlashAttention's `fwd_atol`, the rounding error of the golden
-/// values themselves in `T`; `rtol` is 2, or 3 with a soft-cap. FlashAttention-3's
-/// tests (`hopper/test_flash_attn.py`) use exactly this bound for their kernels.
+/// precision `T` against the Float64 golden values, the largest of three
+/// orders of operations (``PrecisionEmulation/Order``), or the first-order
+/// effect of another summation order of the scores if that is larger; `atol_T` is FlashAttention's
+/// `fwd_atol`, the rounding error of the golden values themselves in `T`;
+/// `rtol` is 2, or 3 with a soft-cap. FlashAttention-3's tests
+/// (`hopper/test_flash_attn.py`) use this bound for their kernels, with one
+/// order, that of their reference: one order's error is one sample, which a
+/// correct kernel's error can exceed twice over where `T` cannot resolve the
+/// softmax (see ``PrecisionEmulation``).
 public struct ToleranceBound: Hashable, Sendable {
-  /// `e_T`: the emulation's max absolute error.
+  /// `e_T`: the emulations' max absolute error (the largest of the three
+  /// orders), or the scores' order sensitivity if that is larger.
   public var emulatedError: Double
   /// `rtol`: how many times the emulation's error a candidate may make.
   public var relativeFactor: Double

@@ -5,8 +5,8 @@ public enum TolerancePolicy: Hashable, Sendable {
   /// FlashAttention-3's rule (the default), as its tests judge its own kernels.
   ///
   /// With `T` the candidate's precision, `e_T` the max error against the
-  /// Float64 golden output of the same computation emulated in `T`
-  /// (``PrecisionEmulation``), and `atol_T = 2 · max |(r + 0.3 − 0.3) − r|`
+  /// Float64 golden output of the same computation emulated in `T` (the
+  /// larger of the reference's and a kernel's order, ``PrecisionEmulation/Order``), and `atol_T = 2 · max |(r + 0.3 − 0.3) − r|`
   /// over the golden output `r` rounded to `T` and evaluated in `T`
   /// (FlashAttention's `fwd_atol`), every element of `O` in a row that sees a
   /// key must satisfy
