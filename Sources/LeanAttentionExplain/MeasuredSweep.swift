@@ -53,7 +53,7 @@ public struct MeasuredSweep: Sendable, Equatable {
   /// - Parameters:
   ///   - csv: the whole CSV text, header first; fields must not contain commas.
   ///   - group: the workload group to keep.
-  /// - Throws: ``AttentionError/invalidParameter(name:value:allowed:)`` when a
+  /// - Throws: `AttentionError/invalidParameter(name:value:allowed:)` when a
   ///   needed column is missing, a row has fewer fields than the header, a number
   ///   does not parse (or is negative or not finite), the group has no rows, or
   ///   its rows name more than one device.

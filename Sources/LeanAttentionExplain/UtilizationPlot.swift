@@ -26,7 +26,7 @@ public struct UtilizationPlot: Sendable {
   public var heads: Int
   /// Head dimension.
   public var headDim: Int
-  /// Every series, device-major, partitioners in ``PartitionerKind/allCases`` order.
+  /// Every series, device-major, partitioners in `PartitionerKind/allCases` order.
   public var series: [Series]
 
   /// Simulates every partitioner at every context length on every device.

@@ -140,7 +140,7 @@ public struct Walkthrough: Sendable {
 
   /// Builds the walkthrough of `configuration`.
   ///
-  /// - Throws: ``AttentionError`` for sizes outside
+  /// - Throws: `AttentionError` for sizes outside
   ///   ``WalkthroughConfiguration/limits`` or a problem the library rejects.
   /// - Complexity: O(tokens · heads · D).
   public init(_ configuration: WalkthroughConfiguration) throws(AttentionError) {

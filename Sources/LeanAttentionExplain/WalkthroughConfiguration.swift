@@ -55,7 +55,7 @@ public struct WalkthroughConfiguration: Hashable, Sendable {
 
   /// The problem, after checking that every size is within ``limits``.
   ///
-  /// - Throws: ``AttentionError/invalidParameter(name:value:allowed:)`` for a
+  /// - Throws: `AttentionError/invalidParameter(name:value:allowed:)` for a
   ///   size outside its range, or the problem's own errors (head counts that
   ///   do not divide, a head dimension outside 1…512).
   public func problem() throws(AttentionError) -> AttentionProblem {

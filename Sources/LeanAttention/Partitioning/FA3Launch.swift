@@ -49,6 +49,8 @@ public struct FA3Launch: Hashable, Sendable {
   /// The launch of `problem` on `device`.
   ///
   /// - Parameters:
+  ///   - p: the problem to launch.
+  ///   - device: the GPU model; its SM count is FlashAttention-3's `num_SMs`.
   ///   - varlen: `nil` treats the batch as varlen exactly when its requests' lengths differ.
   ///   - architecture: `nil` uses ``architecture(of:)``.
   ///   - blockN: overrides FlashAttention-3's `kBlockN`.

@@ -1,6 +1,6 @@
 import LeanAttention
 
-/// A ``Schedule`` flattened into the int32 arrays the segment kernel reads.
+/// A `Schedule` flattened into the int32 arrays the segment kernel reads.
 ///
 /// - `ctaOffsets [grid + 1]`: CTA `c` runs segments `ctaOffsets[c] ..< ctaOffsets[c + 1]`, in order.
 /// - `segments [n, 4]`: `(output, first block, end block, split)`; the split is

@@ -28,7 +28,7 @@ public enum SeededInputs {
 
   /// Paged inputs: each request's pages are taken from a shuffled pool.
   ///
-  /// - Throws: ``AttentionError/invalidParameter(name:value:allowed:)`` when `pageSize < 1`.
+  /// - Throws: `AttentionError/invalidParameter(name:value:allowed:)` when `pageSize < 1`.
   public static func paged<Element: StorageScalar>(
     _ problem: AttentionProblem, seed: UInt64, pageSize: Int, as _: Element.Type = Element.self,
     queryScale: Double = 1, keyScale: Double = 1
