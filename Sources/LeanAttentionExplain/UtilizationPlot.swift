@@ -11,7 +11,9 @@ import LeanAttention
 public struct UtilizationPlot: Sendable {
   /// One partitioner's curve on one device.
   public struct Series: Sendable {
+    /// The partitioner.
     public var partitioner: PartitionerKind
+    /// The device model's name.
     public var device: String
     /// `(context length, utilization in 0…1)`, in context order.
     public var points: [(context: Int, utilization: Double)]

@@ -30,6 +30,7 @@ public struct SafeTensorsWriter: Sendable {
   /// The metadata, written in key order.
   public var metadata: [String: String] = [:]
 
+  /// An empty file: no tensors and no metadata.
   public init() {}
 
   /// Adds a tensor from its elements.

@@ -13,7 +13,7 @@ wrote, so they are skipped; a member that only inherits a protocol's comment fro
 another module (`description`, `==`, `hash(into:)` written by hand) is reported,
 since the reader of this module's page would see someone else's words.
 
-usage: check_symbol_docs.py SYMBOL_GRAPH_DIR MODULE... (exit 1 on any finding)
+usage: check_symbol_docs.py BUILD_DIR MODULE... (exit 1 on any finding)
 """
 import glob
 import json
@@ -21,13 +21,20 @@ import os
 import sys
 
 
-def undocumented(graph_dir, module):
+def graph_folder(build_dir, module):
+    """The newest `<triple>/extracted-symbols/<package>/<module>` folder the plugin wrote."""
+    folders = glob.glob(os.path.join(build_dir, "*", "extracted-symbols", "*", module))
+    if not folders:
+        raise SystemExit(f"no symbol graph for {module} under {build_dir}: run make docs first")
+    return max(folders, key=os.path.getmtime)
+
+
+def undocumented(build_dir, module):
     """(file:line, title) of every public declaration of `module` without its own doc comment."""
     found = []
-    files = glob.glob(os.path.join(graph_dir, module, f"{module}.symbols.json")) + glob.glob(
-        os.path.join(graph_dir, module, f"{module}@*.symbols.json"))
-    if not files:
-        raise SystemExit(f"no symbol graph for {module} under {graph_dir}: build the documentation first")
+    folder = graph_folder(build_dir, module)
+    files = glob.glob(os.path.join(folder, f"{module}.symbols.json")) + glob.glob(
+        os.path.join(folder, f"{module}@*.symbols.json"))
     for path in files:
         graph = json.load(open(path))
         for symbol in graph["symbols"]:
@@ -54,10 +61,10 @@ def main(argv):
     if len(argv) < 3:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
         return 2
-    graph_dir, modules = argv[1], argv[2:]
+    build_dir, modules = argv[1], argv[2:]
     total = 0
     for module in modules:
-        for where, title in undocumented(graph_dir, module):
+        for where, title in undocumented(build_dir, module):
             print(f"{where}: public symbol {title} has no /// doc comment")
             total += 1
     if total:

@@ -15,6 +15,7 @@ public enum DecodeBenchmark {
     public var medianMicroseconds: Double
     /// Fastest and slowest call, microseconds.
     public var minMicroseconds: Double
+    /// Slowest call, microseconds.
     public var maxMicroseconds: Double
     /// Calls timed.
     public var calls: Int

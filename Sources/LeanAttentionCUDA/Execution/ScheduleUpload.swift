@@ -11,9 +11,13 @@ import LeanAttention
 ///
 /// Empty segments are dropped: they change nothing.
 public struct ScheduleUpload: Hashable, Sendable {
+  /// CTA `c` runs segments `ctaOffsets[c] ..< ctaOffsets[c + 1]`; `grid + 1` entries.
   public var ctaOffsets: [Int32]
+  /// `(output, first block, end block, split)` per segment, flat.
   public var segments: [Int32]
+  /// `(request, kv head, first global row)` per output tile, flat.
   public var outputs: [Int32]
+  /// Pieces per output tile (0: no work, 1: written directly).
   public var pieceCounts: [Int32]
   /// The most pieces of any output tile (at least 1): the partial buffers' first dimension.
   public var maxSplits: Int

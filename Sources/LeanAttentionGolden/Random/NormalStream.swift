@@ -21,6 +21,7 @@ public struct NormalStream: Sendable {
   /// The stream id, counter word 2: one per tensor.
   public let stream: UInt32
 
+  /// Stream `stream` of the generator keyed by `seed`.
   public init(seed: UInt64, stream: UInt32) {
     generator = Philox4x32(seed: seed)
     self.stream = stream

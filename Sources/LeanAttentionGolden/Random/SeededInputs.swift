@@ -11,6 +11,8 @@ import LeanAttention
 public enum SeededInputs {
   /// Stream id of each tensor.
   public enum Stream: UInt32, Sendable {
+    /// `queries` (1), `keys` (2), `values` (3) and the page order of a paged
+    /// layout (`pageShuffle`, 4): the counter word 2 of each tensor's draws.
     case queries = 1, keys = 2, values = 3, pageShuffle = 4
   }
 
