@@ -10,7 +10,7 @@ CONFIG ?= release
 BIN := .build/$(CONFIG)/leanattn
 PY_PACKAGES := numpy safetensors ml_dtypes pytest nvidia-cuda-nvrtc nvidia-cuda-runtime
 
-.PHONY: demo test deps venv build fixtures pictures chromium check-pages bench-onnxruntime bench-bandwidth bench-golden clean sanitize fuzz fuzz-build
+.PHONY: demo test deps venv build docs docs-check fixtures pictures chromium check-pages bench-onnxruntime bench-bandwidth bench-golden clean sanitize fuzz fuzz-build
 
 demo: deps build
 	$(BIN) demo --out demo-out
@@ -21,6 +21,7 @@ test: deps venv
 	LEANATTN=$(BIN) $(PYTHON) -m pytest -q Tests/python
 	$(BIN) cuda-compile --arch sm_80,sm_90
 	$(MAKE) --no-print-directory check-pages
+	$(MAKE) --no-print-directory docs-check
 
 # libopenblas-dev (and pkg-config, which SwiftPM uses to find it), only when missing.
 deps:
@@ -39,6 +40,22 @@ $(VENV)/.installed-%:
 
 build:
 	$(SWIFT) build -c $(CONFIG)
+
+# The DocC reference of every library module, one combined archive
+# (swift-docc-plugin). `make docs-check` (part of `make test`) fails on any DocC
+# warning (a broken symbol link, an undocumented parameter) and on any public
+# declaration without a doc comment, which DocC itself does not report.
+DOC_TARGETS := LeanAttention SafeTensors FileIntegrity LeanAttentionGolden LeanAttentionCUDA \
+  LeanAttentionSVG LeanAttentionExplain
+DOCC := $(SWIFT) package --disable-sandbox generate-documentation \
+  --enable-experimental-combined-documentation --experimental-skip-synthesized-symbols \
+  $(addprefix --target ,$(DOC_TARGETS))
+docs: deps
+	$(DOCC)
+	@echo "documentation: .build/plugins/Swift-DocC/outputs/LeanAttention.doccarchive"
+docs-check: deps
+	$(DOCC) --warnings-as-errors
+	python3 Tests/docs/check_symbol_docs.py .build $(DOC_TARGETS)
 
 # Regenerate the committed golden corpus (a test checks it is byte-identical).
 fixtures: deps build

@@ -7,6 +7,7 @@ public enum FileIntegrityError: Error, Hashable, Sendable {
 }
 
 extension FileIntegrityError: CustomStringConvertible {
+  /// One line naming the file and the reason, as the CLI prints it.
   public var description: String {
     switch self {
     case .unusableOutput(let path, let reason): return "\(path): \(reason)"

@@ -10,19 +10,30 @@ import LeanAttentionSVG
 /// - simulated SM utilization against context length, 1k…128k, for every
 ///   partitioner on both devices (`utilization-vs-context.svg`);
 /// - the timeline of `leanattn explain`'s default problem for every
-///   partitioner (`explain-<partitioner>.svg`).
+///   partitioner (`explain-<partitioner>.svg`);
+/// - given a measured GPU sweep, its achieved fraction of copy bandwidth beside
+///   the simulated utilization on the same axes (`measured-vs-simulated-h100.svg`,
+///   drawn by ``MeasuredVersusSimulatedPlot``).
 ///
 /// A test checks that the committed files are what this produces now.
 public enum DocumentationPictures {
   /// The devices of the paper-example pictures.
   public static let devices: [DeviceModel] = [.a100, .h100]
 
+  /// The file name of the measured-versus-simulated picture.
+  public static let measuredPictureName = "measured-vs-simulated-h100.svg"
+
   /// Every picture: `(file name, SVG)`.
   ///
+  /// - Parameter measured: the committed GPU sweep
+  ///   (`Docs/data/gpu_sweep_five_partitioners.csv`, parsed); `nil` leaves out the
+  ///   measured-versus-simulated picture.
   /// - Throws: the partitioners' or the walkthrough's errors (none for these shapes).
   /// - Complexity: dominated by the explain walkthroughs (a few ms) and the
   ///   utilization sweep (O(Σ tiles) per point).
-  public static func all() throws(AttentionError) -> [(name: String, svg: String)] {
+  public static func all(measured: MeasuredSweep? = nil) throws(AttentionError) -> [(
+    name: String, svg: String
+  )] {
     var pictures: [(String, String)] = []
     let paper = try AttentionProblem(
       requests: [RequestShape(queryLength: 1, kvLength: 6144)], queryHeads: 56, kvHeads: 56,
@@ -48,6 +59,10 @@ public enum DocumentationPictures {
           pictures.first { $0.0 == "paper-lean-a100.svg" }?.1,
         ].compactMap { $0 }, name: "paper-fixed-split-vs-lean-a100.svg"))
     pictures.append(("utilization-vs-context.svg", try UtilizationPlot().svg()))
+    if let measured {
+      pictures.append(
+        (measuredPictureName, try MeasuredVersusSimulatedPlot(measured: measured).svg()))
+    }
     for kind in PartitionerKind.allCases {
       var c = WalkthroughConfiguration.standard
       c.partitioner = kind

@@ -11,7 +11,9 @@ import LeanAttention
 public struct UtilizationPlot: Sendable {
   /// One partitioner's curve on one device.
   public struct Series: Sendable {
+    /// The partitioner.
     public var partitioner: PartitionerKind
+    /// The device model's name.
     public var device: String
     /// `(context length, utilization in 0…1)`, in context order.
     public var points: [(context: Int, utilization: Double)]
@@ -26,7 +28,7 @@ public struct UtilizationPlot: Sendable {
   public var heads: Int
   /// Head dimension.
   public var headDim: Int
-  /// Every series, device-major, partitioners in ``PartitionerKind/allCases`` order.
+  /// Every series, device-major, partitioners in `PartitionerKind/allCases` order.
   public var series: [Series]
 
   /// Simulates every partitioner at every context length on every device.
@@ -65,62 +67,113 @@ public struct UtilizationPlot: Sendable {
   /// The SVG: one panel per device, utilization (0–100%) against context (log scale).
   /// - Complexity: O(series · points).
   public func svg() -> String {
-    let panelWidth = 430.0
-    let panelHeight = 280.0
-    let left = 64.0
-    let top = 76.0
-    let gap = 70.0
-    let width = left + Double(devices.count) * panelWidth + Double(devices.count - 1) * gap + 44
-    let kinds = PartitionerKind.allCases
-    let height = top + panelHeight + 60 + 20 * Double(kinds.count)
-    let f = WalkthroughTimeline.f
-    var s = """
-      <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
-      <rect width="100%" height="100%" fill="white"/>
-      <text x="\(left)" y="20" font-size="15" font-weight="bold">Simulated SM utilization against context length</text>
-      <text x="\(left)" y="38">decode, 1 request, \(heads) heads, D \(headDim); Schedule.simulate, each partitioner's default grid and splits</text>
-
-      """
-    let lo = log2(Double(Self.contexts.first ?? 1))
-    let hi = log2(Double(Self.contexts.last ?? 2))
+    let layout = PercentPanels(panels: devices.count, legendRows: PartitionerKind.allCases.count)
+    var s = layout.header(
+      title: "Simulated SM utilization against context length",
+      subtitle:
+        "decode, 1 request, \(heads) heads, D \(headDim); Schedule.simulate, each partitioner's default grid and splits"
+    )
     for (d, device) in devices.enumerated() {
-      let x0 = left + Double(d) * (panelWidth + gap)
-      let x = { (c: Int) in x0 + panelWidth * (log2(Double(c)) - lo) / max(hi - lo, 1) }
-      let y = { (u: Double) in top + panelHeight * (1 - u) }
-      s +=
-        "<text x=\"\(f(x0 + panelWidth / 2))\" y=\"\(f(top - 10))\" text-anchor=\"middle\" font-weight=\"bold\">\(device.name.uppercased()) (\(device.smCount) SMs)</text>\n"
-      for pct in stride(from: 0, through: 100, by: 20) {
-        let yy = y(Double(pct) / 100)
-        s +=
-          "<line x1=\"\(f(x0))\" y1=\"\(f(yy))\" x2=\"\(f(x0 + panelWidth))\" y2=\"\(f(yy))\" stroke=\"#e2e2e2\"/><text x=\"\(f(x0 - 6))\" y=\"\(f(yy + 4))\" text-anchor=\"end\">\(pct)%</text>\n"
-      }
-      for c in Self.contexts {
-        s +=
-          "<line x1=\"\(f(x(c)))\" y1=\"\(f(top))\" x2=\"\(f(x(c)))\" y2=\"\(f(top + panelHeight))\" stroke=\"#eeeeee\"/><text x=\"\(f(x(c)))\" y=\"\(f(top + panelHeight + 16))\" text-anchor=\"middle\">\(c / 1024)k</text>\n"
-      }
-      s +=
-        "<rect x=\"\(f(x0))\" y=\"\(f(top))\" width=\"\(f(panelWidth))\" height=\"\(f(panelHeight))\" fill=\"none\" stroke=\"#888\"/>\n"
-      s +=
-        "<text x=\"\(f(x0 + panelWidth / 2))\" y=\"\(f(top + panelHeight + 34))\" text-anchor=\"middle\">context length (KV tokens, log scale)</text>\n"
-      for (k, kind) in kinds.enumerated() {
-        guard let line = series.first(where: { $0.device == device.name && $0.partitioner == kind })
-        else { continue }
-        let style = Self.styles[k % Self.styles.count]
-        let points = line.points.map { "\(f(x($0.context))),\(f(y($0.utilization)))" }
-        s +=
-          "<polyline points=\"\(points.joined(separator: " "))\" fill=\"none\" stroke=\"\(style.colour)\" stroke-width=\"2.5\"\(style.dash == "none" ? "" : " stroke-dasharray=\"\(style.dash)\"")/>\n"
-        for p in line.points {
-          s +=
-            "<circle cx=\"\(f(x(p.context)))\" cy=\"\(f(y(p.utilization)))\" r=\"3.5\" fill=\"\(style.colour)\"><title>\(kind.rawValue), \(device.name), \(p.context) tokens: \(String(format: "%.1f", p.utilization * 100))%</title></circle>\n"
+      let curves = PartitionerKind.allCases.compactMap { kind in
+        series.first { $0.device == device.name && $0.partitioner == kind }.map {
+          PercentPanels.Curve(
+            label: kind.rawValue, style: Self.style(of: kind),
+            points: $0.points.map { ($0.context, $0.utilization) })
         }
       }
+      s += layout.panel(
+        d, title: "\(device.name.uppercased()) (\(device.smCount) SMs)", curves: curves,
+        tooltip: device.name)
     }
-    for (k, kind) in kinds.enumerated() {
-      let style = Self.styles[k % Self.styles.count]
+    s += layout.legend(PartitionerKind.allCases.map { ($0.rawValue, Self.style(of: $0)) })
+    return s + "</svg>\n"
+  }
+
+  /// A partitioner's line colour and dash pattern, the same in every plot.
+  static func style(of kind: PartitionerKind) -> PercentPanels.Style {
+    let k = PartitionerKind.allCases.firstIndex(of: kind) ?? 0
+    return styles[k % styles.count]
+  }
+}
+
+/// Side-by-side panels of percentages (y, linear) against context length
+/// (x, log scale, 1k…128k), the axes that the utilization and measured plots share.
+struct PercentPanels {
+  typealias Style = (colour: String, dash: String)
+  struct Curve {
+    var label: String
+    var style: Style
+    var points: [(context: Int, value: Double)]
+  }
+
+  var panels: Int
+  var legendRows: Int
+  /// The top of the y axis, in percent.
+  var yMax = 100
+  let panelWidth = 430.0
+  let panelHeight = 280.0
+  let left = 64.0
+  let top = 76.0
+  let gap = 70.0
+  var width: Double { left + Double(panels) * panelWidth + Double(panels - 1) * gap + 44 }
+  var height: Double { top + panelHeight + 60 + 20 * Double(legendRows) }
+  let f = WalkthroughTimeline.f
+
+  func header(title: String, subtitle: String) -> String {
+    """
+    <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
+    <rect width="100%" height="100%" fill="white"/>
+    <text x="\(left)" y="20" font-size="15" font-weight="bold">\(title)</text>
+    <text x="\(left)" y="38">\(WalkthroughTimeline.escape(subtitle))</text>
+
+    """
+  }
+
+  func panel(_ d: Int, title: String, curves: [Curve], tooltip: String) -> String {
+    let contexts = UtilizationPlot.contexts
+    let lo = log2(Double(contexts.first ?? 1))
+    let hi = log2(Double(contexts.last ?? 2))
+    let x0 = left + Double(d) * (panelWidth + gap)
+    let x = { (c: Int) in x0 + panelWidth * (log2(Double(c)) - lo) / max(hi - lo, 1) }
+    let y = { (u: Double) in top + panelHeight * (1 - u * 100 / Double(yMax)) }
+    var s =
+      "<text x=\"\(f(x0 + panelWidth / 2))\" y=\"\(f(top - 10))\" text-anchor=\"middle\" font-weight=\"bold\">\(WalkthroughTimeline.escape(title))</text>\n"
+    for pct in stride(from: 0, through: yMax, by: 20) {
+      let yy = y(Double(pct) / 100)
+      s +=
+        "<line x1=\"\(f(x0))\" y1=\"\(f(yy))\" x2=\"\(f(x0 + panelWidth))\" y2=\"\(f(yy))\" stroke=\"#e2e2e2\"/><text x=\"\(f(x0 - 6))\" y=\"\(f(yy + 4))\" text-anchor=\"end\">\(pct)%</text>\n"
+    }
+    for c in contexts {
+      s +=
+        "<line x1=\"\(f(x(c)))\" y1=\"\(f(top))\" x2=\"\(f(x(c)))\" y2=\"\(f(top + panelHeight))\" stroke=\"#eeeeee\"/><text x=\"\(f(x(c)))\" y=\"\(f(top + panelHeight + 16))\" text-anchor=\"middle\">\(c / 1024)k</text>\n"
+    }
+    s +=
+      "<rect x=\"\(f(x0))\" y=\"\(f(top))\" width=\"\(f(panelWidth))\" height=\"\(f(panelHeight))\" fill=\"none\" stroke=\"#888\"/>\n"
+    s +=
+      "<text x=\"\(f(x0 + panelWidth / 2))\" y=\"\(f(top + panelHeight + 34))\" text-anchor=\"middle\">context length (KV tokens, log scale)</text>\n"
+    for curve in curves {
+      let points = curve.points.map { "\(f(x($0.context))),\(f(y($0.value)))" }
+      s +=
+        "<polyline points=\"\(points.joined(separator: " "))\" fill=\"none\" stroke=\"\(curve.style.colour)\" stroke-width=\"2.5\"\(dash(curve.style))/>\n"
+      for p in curve.points {
+        s +=
+          "<circle cx=\"\(f(x(p.context)))\" cy=\"\(f(y(p.value)))\" r=\"3.5\" fill=\"\(curve.style.colour)\"><title>\(curve.label), \(tooltip), \(p.context) tokens: \(String(format: "%.1f", p.value * 100))%</title></circle>\n"
+      }
+    }
+    return s
+  }
+
+  func legend(_ entries: [(label: String, style: Style)]) -> String {
+    var s = ""
+    for (k, entry) in entries.enumerated() {
       let ly = top + panelHeight + 62 + 20 * Double(k)
       s +=
-        "<line x1=\"\(f(left))\" y1=\"\(f(ly - 4))\" x2=\"\(f(left + 34))\" y2=\"\(f(ly - 4))\" stroke=\"\(style.colour)\" stroke-width=\"2.5\"\(style.dash == "none" ? "" : " stroke-dasharray=\"\(style.dash)\"")/><text x=\"\(f(left + 42))\" y=\"\(f(ly))\">\(kind.rawValue)</text>\n"
+        "<line x1=\"\(f(left))\" y1=\"\(f(ly - 4))\" x2=\"\(f(left + 34))\" y2=\"\(f(ly - 4))\" stroke=\"\(entry.style.colour)\" stroke-width=\"2.5\"\(dash(entry.style))/><text x=\"\(f(left + 42))\" y=\"\(f(ly))\">\(WalkthroughTimeline.escape(entry.label))</text>\n"
     }
-    return s + "</svg>\n"
+    return s
+  }
+
+  func dash(_ style: Style) -> String {
+    style.dash == "none" ? "" : " stroke-dasharray=\"\(style.dash)\""
   }
 }

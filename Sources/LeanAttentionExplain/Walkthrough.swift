@@ -35,6 +35,7 @@ public struct Walkthrough: Sendable {
 
   /// The state of one packed row over one piece's keys.
   public struct RowState: Hashable, Sendable {
+    /// The packed row.
     public var row: Row
     /// Natural-log log-sum-exp of the row's scores over the piece.
     public var logSumExp: Double
@@ -58,16 +59,19 @@ public struct Walkthrough: Sendable {
     public var states: [RowState]
     /// Simulated start and end, in KV-token units (from `Schedule.simulate`).
     public var start: Double
+    /// See ``start``.
     public var end: Double
   }
 
   /// One CTA: its place in the simulated timeline and its pieces in execution order.
   public struct CTA: Hashable, Sendable {
+    /// The CTA's index in launch order.
     public var index: Int
     /// The SM it ran on in the simulated timeline.
     public var sm: Int
     /// Simulated start and end, in KV-token units.
     public var start: Double
+    /// See ``start``.
     public var end: Double
     /// Its pieces in execution order.
     public var pieces: [Piece]
@@ -81,18 +85,23 @@ public struct Walkthrough: Sendable {
   /// `w_a = e^{a−m}`, `w_b = e^{b−m}`, `lse = m + log(w_a + w_b)`,
   /// `o = (w_a / (w_a + w_b))·o_a + (w_b / (w_a + w_b))·o_b`.
   public struct Merge: Hashable, Sendable {
+    /// The packed row being merged.
     public var row: Row
     /// The split merged in, and the CTA that computed it.
     public var split: Int
+    /// The CTA that computed the incoming split.
     public var cta: Int
     /// The running LSE (pieces `0..<split` merged) and the incoming piece's LSE.
     public var runningLSE: Double
+    /// The incoming piece's LSE `b`.
     public var incomingLSE: Double
     /// `e^{a−m}` and `e^{b−m}`.
     public var runningWeight: Double
+    /// `e^{b−m}`, the incoming state's weight.
     public var incomingWeight: Double
     /// The rescaling factors applied to the two outputs: `w_a / (w_a + w_b)` and `w_b / (w_a + w_b)`.
     public var runningFactor: Double
+    /// `w_b / (w_a + w_b)`, the factor on the incoming output.
     public var incomingFactor: Double
     /// The merged state.
     public var result: RowState
@@ -100,7 +109,9 @@ public struct Walkthrough: Sendable {
 
   /// What the host of one head does: merges its pieces and writes the output.
   public struct Reduction: Hashable, Sendable {
+    /// The head (index into ``Walkthrough/heads``).
     public var head: Int
+    /// The CTA that hosts it.
     public var host: Int
     /// Every merge, row by row, in the host's order.
     public var merges: [Merge]
@@ -108,12 +119,15 @@ public struct Walkthrough: Sendable {
 
   /// The final output of one row next to exact attention.
   public struct Result: Hashable, Sendable {
+    /// The packed row.
     public var row: Row
     /// The decomposition's output and LSE.
     public var output: [Double]
+    /// The decomposition's natural-log LSE.
     public var logSumExp: Double
     /// Exact attention's output and LSE (fixed-order Float64, no splits).
     public var exactOutput: [Double]
+    /// Exact attention's natural-log LSE.
     public var exactLogSumExp: Double
   }
 
@@ -140,7 +154,7 @@ public struct Walkthrough: Sendable {
 
   /// Builds the walkthrough of `configuration`.
   ///
-  /// - Throws: ``AttentionError`` for sizes outside
+  /// - Throws: `AttentionError` for sizes outside
   ///   ``WalkthroughConfiguration/limits`` or a problem the library rejects.
   /// - Complexity: O(tokens · heads · D).
   public init(_ configuration: WalkthroughConfiguration) throws(AttentionError) {

@@ -32,6 +32,8 @@ public struct WalkthroughConfiguration: Hashable, Sendable {
   /// The walkthrough of the issue: 2 heads, 1000 tokens, D 64, 5 SMs, lean.
   public static let standard = WalkthroughConfiguration()
 
+  /// A walkthrough problem; the defaults are ``standard``. Nothing is checked
+  /// here: ``problem()`` and `Walkthrough.init(_:)` validate.
   public init(
     heads: Int = 2, kvHeads: Int? = nil, tokens: Int = 1000, headDim: Int = 64, smCount: Int = 5,
     partitioner: PartitionerKind = .lean, grid: Int? = nil, splits: Int? = nil,
@@ -55,7 +57,7 @@ public struct WalkthroughConfiguration: Hashable, Sendable {
 
   /// The problem, after checking that every size is within ``limits``.
   ///
-  /// - Throws: ``AttentionError/invalidParameter(name:value:allowed:)`` for a
+  /// - Throws: `AttentionError/invalidParameter(name:value:allowed:)` for a
   ///   size outside its range, or the problem's own errors (head counts that
   ///   do not divide, a head dimension outside 1…512).
   public func problem() throws(AttentionError) -> AttentionProblem {

@@ -67,6 +67,11 @@ public enum TimelineSVG {
     return svg
   }
 
+  /// A one-line summary of a schedule's metrics, as `leanattn schedule` prints it:
+  /// grid, tiles, tiles per CTA, splits and simulated SM utilization.
+  ///
+  /// - Parameter m: the metrics of `Schedule.simulate(kvLengths:)`.
+  /// - Returns: for example `lean on a100: grid 216, tiles 2688, tiles/CTA 12–13, max splits/output 5, utilization 95%`.
   public static func summary(_ m: ScheduleMetrics) -> String {
     var s =
       "\(m.partitioner) on \(m.device): grid \(m.grid), tiles \(m.totalTiles), tiles/CTA \(m.minTilesPerCTA)–\(m.maxTilesPerCTA)"

@@ -5,6 +5,7 @@
 /// them (``SafeTensorElement``, ``SafeTensorsFile/doubles(_:)``); the others
 /// are read and written as raw bytes.
 public enum DType: String, CaseIterable, Hashable, Sendable {
+  /// Boolean, one byte per element (0 or 1).
   case bool = "BOOL"
   /// 4-bit float (E2M1), two per byte.
   case f4 = "F4"
@@ -12,25 +13,41 @@ public enum DType: String, CaseIterable, Hashable, Sendable {
   case f6E2M3 = "F6_E2M3"
   /// 6-bit float (E3M2), four per three bytes.
   case f6E3M2 = "F6_E3M2"
+  /// Unsigned 8-bit integer.
   case u8 = "U8"
+  /// Signed 8-bit integer.
   case i8 = "I8"
+  /// 8-bit float, 5 exponent and 2 mantissa bits (OCP FP8 E5M2).
   case f8E5M2 = "F8_E5M2"
+  /// 8-bit float, 4 exponent and 3 mantissa bits (OCP FP8 E4M3FN).
   case f8E4M3 = "F8_E4M3"
   /// 8-bit power-of-two scale (MX formats).
   case f8E8M0 = "F8_E8M0"
+  /// 8-bit float E4M3 with no negative zero and one NaN (AMD's FNUZ variant).
   case f8E4M3FNUZ = "F8_E4M3FNUZ"
+  /// 8-bit float E5M2 with no negative zero and one NaN (AMD's FNUZ variant).
   case f8E5M2FNUZ = "F8_E5M2FNUZ"
+  /// Signed 16-bit integer, little-endian.
   case i16 = "I16"
+  /// Unsigned 16-bit integer, little-endian.
   case u16 = "U16"
+  /// IEEE 754 binary16, little-endian.
   case f16 = "F16"
+  /// bfloat16 (the top 16 bits of a binary32), little-endian.
   case bf16 = "BF16"
+  /// Signed 32-bit integer, little-endian.
   case i32 = "I32"
+  /// Unsigned 32-bit integer, little-endian.
   case u32 = "U32"
+  /// IEEE 754 binary32, little-endian.
   case f32 = "F32"
   /// Complex of two F32.
   case c64 = "C64"
+  /// IEEE 754 binary64, little-endian.
   case f64 = "F64"
+  /// Signed 64-bit integer, little-endian.
   case i64 = "I64"
+  /// Unsigned 64-bit integer, little-endian.
   case u64 = "U64"
 
   /// Bits per element.

@@ -5,15 +5,21 @@
 /// written headers must be byte-for-byte reproducible. Numbers keep their
 /// source text, so integers of any size are read without passing through `Double`.
 public indirect enum JSONValue: Hashable, Sendable {
+  /// JSON `null`.
   case null
+  /// JSON `true` or `false`.
   case bool(Bool)
   /// A number, as its JSON text.
   case number(String)
+  /// A string, unescaped.
   case string(String)
+  /// An array, in document order.
   case array([JSONValue])
   /// Key–value pairs in document order; keys are unique.
   case object([(key: String, value: JSONValue)])
 
+  /// Structural equality; objects are equal only with the same keys in the same order,
+  /// and numbers only with the same text (`1` and `1.0` differ).
   public static func == (a: JSONValue, b: JSONValue) -> Bool {
     switch (a, b) {
     case (.null, .null): return true
@@ -27,6 +33,7 @@ public indirect enum JSONValue: Hashable, Sendable {
     }
   }
 
+  /// Hashes the value consistently with ``==(_:_:)``: key order and number text count.
   public func hash(into h: inout Hasher) {
     switch self {
     case .null: h.combine(0)

@@ -30,6 +30,7 @@ public enum SafeTensorsError: Error, Hashable, Sendable {
 }
 
 extension SafeTensorsError: CustomStringConvertible {
+  /// One line saying what was wrong and what is allowed, as the CLI prints it.
   public var description: String {
     switch self {
     case .truncated(let size):

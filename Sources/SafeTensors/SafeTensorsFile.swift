@@ -33,7 +33,7 @@ public struct TensorEntry: Hashable, Sendable {
 /// header's `{`, `"__metadata__": null` and unknown fields in a tensor entry
 /// (ignored). Deliberately stricter than the reference: a name that appears
 /// twice in the header is an error (the reference keeps one silently), and
-/// golden files' checksums are verified by ``FileIntegrity`` callers. Anything
+/// golden files' checksums are verified by `FileIntegrity` callers. Anything
 /// else is a ``SafeTensorsError`` naming what was wrong.
 public struct SafeTensorsFile: Sendable {
   /// The largest header this reader accepts (the reference implementation's limit).

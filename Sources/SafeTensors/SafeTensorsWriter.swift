@@ -30,6 +30,7 @@ public struct SafeTensorsWriter: Sendable {
   /// The metadata, written in key order.
   public var metadata: [String: String] = [:]
 
+  /// An empty file: no tensors and no metadata.
   public init() {}
 
   /// Adds a tensor from its elements.
@@ -168,7 +169,7 @@ public struct SafeTensorsWriter: Sendable {
   }
 
   /// Writes `bytes` to `path` atomically, leaving no temporary file behind
-  /// (see ``FileIntegrity/AtomicFile``); with `sync`, flushed to disk first.
+  /// (see `FileIntegrity/AtomicFile`); with `sync`, flushed to disk first.
   ///
   /// - Throws: ``SafeTensorsError/io(path:reason:)``.
   public static func writeAtomically(_ bytes: [UInt8], to path: String, sync: Bool = false)

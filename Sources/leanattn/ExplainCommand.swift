@@ -59,6 +59,9 @@ struct PicturesCommand: ParsableCommand {
   )
 
   @Option(help: "The folder to write into.") var out = "Docs/images"
+  @Option(
+    help: "The measured GPU sweep (CSV of Benchmarks/gpu_sweep.py) to plot beside the simulation.")
+  var sweep = "Docs/data/gpu_sweep_five_partitioners.csv"
 
   func run() throws {
     do { try write() } catch {
@@ -69,7 +72,12 @@ struct PicturesCommand: ParsableCommand {
 
   func write() throws {
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-    for picture in try DocumentationPictures.all() {
+    let csv: String
+    do { csv = try String(contentsOfFile: sweep, encoding: .utf8) } catch {
+      throw FileWriteError(
+        description: "cannot read \(sweep): \((error as NSError).localizedDescription)")
+    }
+    for picture in try DocumentationPictures.all(measured: try MeasuredSweep(csv: csv)) {
       try writeFile(picture.svg, to: "\(out)/\(picture.name)")
       print("\(out)/\(picture.name)")
     }

@@ -27,6 +27,11 @@ public struct AttentionOutput<Scalar: BLASScalar>: Sendable {
   /// Natural-log `LSE [totalQ, Hq]`.
   public var logSumExp: Tensor<Scalar>
 
+  /// Wraps an output and its log-sum-exp; the shapes are not checked here.
+  ///
+  /// - Parameters:
+  ///   - output: `O [totalQ, Hq, D]`.
+  ///   - logSumExp: natural-log `LSE [totalQ, Hq]`.
   public init(output: Tensor<Scalar>, logSumExp: Tensor<Scalar>) {
     self.output = output
     self.logSumExp = logSumExp

@@ -27,7 +27,7 @@ public protocol BLASScalar: PortableElementaryFunctions & StorageScalar & SIMDSc
 
   /// `buffer[i] = exp(buffer[i] − shift)` for every `i`, returning the sum of the results.
   ///
-  /// Both use ``VectorExp``: Float within 2 ulp, Double within 1 ulp.
+  /// Both use the library's `VectorExp`: Float within 2 ulp, Double within 1 ulp.
   static func expSubtracting(_ shift: Self, _ buffer: UnsafeMutablePointer<Self>, count: Int)
     -> Self
 

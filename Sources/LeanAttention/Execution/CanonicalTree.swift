@@ -26,6 +26,7 @@ public struct CanonicalTree: Hashable, Sendable {
     /// The node's position among the nodes of its level, in KV order.
     public var index: Int
 
+    /// The node at `level` (0 for a tile) and position `index` in KV order.
     public init(level: Int, index: Int) {
       self.level = level
       self.index = index

@@ -2,7 +2,7 @@
 ///
 /// Every CTA segment is computed (in parallel; a segment starts from the empty
 /// state, so a CTA's segments need not run back to back): for every KV block
-/// of a segment the executor computes the block's state with ``RowBlockAttention`` and
+/// of a segment the executor computes the block's state with `RowBlockAttention` (BLAS) and
 /// folds it into the segment's running state with ``AttentionState/merge(_:_:)``
 /// — the tiled online softmax. A segment's final state is its partial state.
 /// Then every host merges its reduction group, its own piece first and the

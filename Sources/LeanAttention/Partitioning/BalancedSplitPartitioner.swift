@@ -28,6 +28,13 @@ public struct BalancedSplitPartitioner: Partitioner {
   /// CTAs per SM in `max_grid_size`; `nil` uses the device's ``DeviceModel/ctasPerSM``.
   public var blocksPerSM: Int?
 
+  /// FlashInfer's decode schedule; every parameter left `nil` takes FlashInfer's default.
+  ///
+  /// - Parameters:
+  ///   - pageSize: tokens per KV page.
+  ///   - fixedSplitSize: a fixed chunk in pages instead of the search.
+  ///   - blocksPerSM: CTAs per SM in `max_grid_size`.
+  ///   - blockN: the lean tile before alignment to the chunk.
   public init(
     pageSize: Int? = nil, fixedSplitSize: Int? = nil, blocksPerSM: Int? = nil, blockN: Int? = nil
   ) {

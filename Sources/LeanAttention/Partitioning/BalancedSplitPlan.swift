@@ -29,6 +29,12 @@ public struct BalancedSplitPlan: Hashable, Sendable {
   /// Whether FlashInfer would run the split-KV kernel and the merge pass.
   public var splitKV: Bool
 
+  /// A plan given as its parts; no check that they agree with a problem.
+  ///
+  /// - Parameters:
+  ///   - chunkPages: chunk length in pages.
+  ///   - chunks: chunks of each request (at least 1 each).
+  ///   - splitKV: whether the split-KV kernel and the merge pass run.
   public init(chunkPages: Int, chunks: [Int], splitKV: Bool) {
     self.chunkPages = chunkPages
     self.chunks = chunks

@@ -11,24 +11,33 @@
 /// Inputs are fp16/bf16 (2-byte elements), `headdim_v == headdim`, no paged KV, no
 /// appended KV.
 public struct FA3Launch: Hashable, Sendable {
+  /// Requests in the batch (`batch_size`).
   public var batch: Int32
   /// `seqlen_q`, or `max_seqlen_q` for a varlen batch.
   public var seqlenQ: Int32
   /// `seqlen_k`, or `max_seqlen_k` for a varlen batch.
   public var seqlenK: Int32
+  /// Query heads (`num_heads`).
   public var heads: Int32
+  /// Key/value heads (`num_heads_k`).
   public var kvHeads: Int32
+  /// Head dimension (`head_size`), before rounding up to a kernel's size.
   public var headDim: Int32
+  /// `is_causal` after normalization: no left window, right window 0.
   public var causal: Bool
+  /// `is_local`: a bounded window that is not plain causal.
   public var local: Bool
   /// Window sides after `set_params_fprop` (−1 replaced by `seqlen_k − 1` / `seqlen_q − 1`).
   public var windowLeft: Int32
+  /// See ``windowLeft``.
   public var windowRight: Int32
   /// Compute capability × 10 (80, 86, 89, 90).
   public var architecture: Int
+  /// The device's SM count (`num_SMs`).
   public var numSMs: Int32
   /// Ragged lengths, given as `cu_seqlens` / `seqused`: dynamic splits per request.
   public var varlen: Bool
+  /// `kBlockM`: query rows per tile, from FlashAttention-3's tile table.
   public var blockM: Int32
   /// `kBlockN` as `get_num_splits` computes it (on SM8x with `varlen` for `varlen && split`).
   public var blockN: Int32
@@ -49,6 +58,8 @@ public struct FA3Launch: Hashable, Sendable {
   /// The launch of `problem` on `device`.
   ///
   /// - Parameters:
+  ///   - p: the problem to launch.
+  ///   - device: the GPU model; its SM count is FlashAttention-3's `num_SMs`.
   ///   - varlen: `nil` treats the batch as varlen exactly when its requests' lengths differ.
   ///   - architecture: `nil` uses ``architecture(of:)``.
   ///   - blockN: overrides FlashAttention-3's `kBlockN`.

@@ -130,6 +130,11 @@ public enum FA3SplitHeuristic {
   ///   - mBlocks: query blocks of each request (packed GQA rows / kBlockM).
   ///   - nBlocks: KV blocks of each request (KV length / kBlockN).
   ///   - heads: the heads of the grid: KV heads with packed GQA, query heads otherwise.
+  ///   - numSMs: the device's SM count.
+  ///   - staticSplits: the split count ``numSplits(totalMBlocks:numSMs:numNBlocks:numMBlocks:sizeOneKVHead:causalOrLocal:maxSplits:)``
+  ///     chose for the batch as a whole: the upper bound of every request's count.
+  /// - Returns: one split count per request, each in `1...max(staticSplits, 1)`.
+  /// - Complexity: O(requests).
   public static func dynamicSplits(
     mBlocks: [Int32], nBlocks: [Int32], heads: Int32, numSMs: Int32, staticSplits: Int32
   ) -> [Int32] {

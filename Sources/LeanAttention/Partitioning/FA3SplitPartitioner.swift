@@ -29,6 +29,13 @@ public struct FA3SplitPartitioner: Partitioner {
   /// Compute capability × 10; `nil` uses ``FA3Launch/architecture(of:)``.
   public var architecture: Int?
 
+  /// FlashAttention-3's split schedule; every parameter left `nil` takes FlashAttention-3's choice.
+  ///
+  /// - Parameters:
+  ///   - numSplits: a fixed split count (the bound of the dynamic counts for varlen).
+  ///   - varlen: whether the batch is run as varlen.
+  ///   - architecture: compute capability × 10.
+  ///   - blockN: overrides `kBlockN`.
   public init(
     numSplits: Int? = nil, varlen: Bool? = nil, architecture: Int? = nil, blockN: Int? = nil
   ) {

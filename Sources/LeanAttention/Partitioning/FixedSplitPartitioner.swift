@@ -11,6 +11,8 @@ public struct FixedSplitPartitioner: Partitioner {
   /// as FlashAttention-2 calls it (with `2 × SMs` and at most 128 splits).
   public var numSplits: Int?
 
+  /// FlashDecoding with `numSplits` splits per output tile (`nil`: FlashAttention-2's
+  /// heuristic) and lean tiles of `blockN` KV tokens (`nil`: the head dimension's default).
   public init(numSplits: Int? = nil, blockN: Int? = nil) {
     self.numSplits = numSplits
     self.blockN = blockN

@@ -13,6 +13,8 @@ public struct LeanPartitioner: Partitioner {
   /// describes); `nil` uses ``defaultGrid(totalTiles:smCount:kvBlocks:kvHeads:batch:queryBlocks:)``.
   public var grid: Int?
 
+  /// LeanAttention with `grid` CTAs (`nil`: ``defaultGrid(totalTiles:smCount:kvBlocks:kvHeads:batch:queryBlocks:)``)
+  /// and lean tiles of `blockN` KV tokens (`nil`: the head dimension's default).
   public init(grid: Int? = nil, blockN: Int? = nil) {
     self.grid = grid
     self.blockN = blockN

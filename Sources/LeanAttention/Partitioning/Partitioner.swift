@@ -14,6 +14,8 @@ public struct PerHeadPartitioner: Partitioner {
   public var name: String { "per-head" }
   public var blockN: Int?
 
+  /// One CTA per output tile, with lean tiles of `blockN` KV tokens (`nil`: the head
+  /// dimension's default; the tile size only changes how the timeline is cut, not the work).
   public init(blockN: Int? = nil) { self.blockN = blockN }
 
   public func schedule(_ problem: AttentionProblem, on device: DeviceModel) throws(AttentionError)

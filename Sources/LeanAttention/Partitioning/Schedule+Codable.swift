@@ -32,6 +32,9 @@ extension Schedule: Codable {
     }
   }
 
+  /// Writes the schedule as JSON: partitioner, device, `blockN`, output tiles, every
+  /// CTA's segments, the reduction groups and strategy; decoding checks the groups
+  /// against the ones the segments imply.
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(partitioner, forKey: .partitioner)

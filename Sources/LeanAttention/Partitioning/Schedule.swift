@@ -5,6 +5,7 @@ public struct Segment: Hashable, Sendable, Codable {
   /// The KV blocks, a sub-range of the output's visible blocks.
   public var blocks: Range<Int>
 
+  /// The segment of `output` over KV `blocks`.
   public init(output: Int, blocks: Range<Int>) {
     self.output = output
     self.blocks = blocks
@@ -85,6 +86,7 @@ public struct Schedule: Hashable, Sendable {
     /// The segment's KV blocks.
     public var blocks: Range<Int>
 
+    /// The piece of `blocks` run by CTA `cta`.
     public init(cta: Int, blocks: Range<Int>) {
       self.cta = cta
       self.blocks = blocks

@@ -9,18 +9,27 @@
 /// or reading one row block's `(o, lse)` is about a quarter of streaming a tile
 /// of K and V through the SM. Waiting of hosts for late peers is not modelled.
 public struct ScheduleMetrics: Hashable, Sendable, Codable {
+  /// The partitioner's name (``Partitioner/name``).
   public var partitioner: String
+  /// The device model's name.
   public var device: String
+  /// CTAs in the schedule.
   public var grid: Int
+  /// Lean tiles of the problem (visible KV blocks of every output tile).
   public var totalTiles: Int
   /// Tiles of one output tile when every output has the same count.
   public var tilesPerHead: Int?
+  /// KV tokens per lean tile.
   public var blockN: Int
+  /// Most tiles any CTA runs.
   public var maxTilesPerCTA: Int
+  /// Fewest tiles any CTA with work runs.
   public var minTilesPerCTA: Int
   /// CTAs that take the larger load (``Schedule/highLoadCTAs``, lean), or all CTAs with work.
   public var highLoadCTAs: Int
+  /// Splits per output tile, when the partitioner uses one count for all (fixed-split).
   public var numSplits: Int?
+  /// Most pieces any output tile is cut into.
   public var maxSplitsPerOutput: Int
   /// `splitHistogram[k]` output tiles are cut into `k` pieces (key as a string for JSON).
   public var splitHistogram: [String: Int]
@@ -40,8 +49,11 @@ public struct ScheduleMetrics: Hashable, Sendable, Codable {
 
 /// When one segment of a CTA ran in the simulated timeline.
 public struct SegmentSpan: Hashable, Sendable, Codable {
+  /// The segment.
   public var segment: Segment
+  /// Simulated start, in KV-token units.
   public var start: Double
+  /// Simulated end, in KV-token units (after its fix-up cost).
   public var end: Double
   /// The CTA is a peer of this output: it writes a partial state at the end.
   public var writesPartial: Bool
@@ -51,10 +63,15 @@ public struct SegmentSpan: Hashable, Sendable, Codable {
 
 /// Where and when one CTA ran in the simulated timeline.
 public struct CTAPlacement: Hashable, Sendable, Codable {
+  /// The CTA's index in launch order.
   public var cta: Int
+  /// The SM it ran on.
   public var sm: Int
+  /// Its slot on that SM (`0 ..< ctasPerSM`).
   public var slot: Int
+  /// Simulated start, in KV-token units.
   public var start: Double
+  /// Simulated end, in KV-token units.
   public var end: Double
   /// The CTA's segments, back to back from `start` to `end`.
   public var segments: [SegmentSpan]

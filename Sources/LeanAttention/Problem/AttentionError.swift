@@ -37,6 +37,7 @@ public enum AttentionError: Error, Hashable, Sendable {
 }
 
 extension AttentionError: CustomStringConvertible {
+  /// One line saying what was rejected and what is allowed, as the CLI prints it.
   public var description: String {
     switch self {
     case .negativeLength(let request, let which, let value):

@@ -13,6 +13,12 @@ extension AttentionMask: Codable {
     case windowRight = "window_right"
   }
 
+  /// Reads a mask from its JSON form (`{"type": "none"|"causal"|"sliding_window", …}`).
+  ///
+  /// A missing `causal_alignment` is bottom-right; a missing or negative window
+  /// side is unbounded.
+  ///
+  /// - Throws: `DecodingError` for an unknown type or a malformed field.
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     let type = try c.decode(String.self, forKey: .type)
@@ -32,6 +38,7 @@ extension AttentionMask: Codable {
     }
   }
 
+  /// Writes the mask in the JSON form golden files use.
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     switch self {

@@ -59,6 +59,8 @@ public enum AttentionMask: Hashable, Sendable {
 }
 
 extension AttentionMask: CustomStringConvertible {
+  /// The mask in a short form for messages: `none`, `causal(bottom-right)`,
+  /// `causal(top-left)` or `window(L, R)` with −1 for an unbounded side.
   public var description: String {
     switch self {
     case .none: return "none"

@@ -16,6 +16,7 @@ extension AttentionProblem: Codable {
       softCap: c.decodeIfPresent(Double.self, forKey: .softCap))
   }
 
+  /// Writes the problem as JSON; decoding validates it again, as the initializer does.
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(requests, forKey: .requests)

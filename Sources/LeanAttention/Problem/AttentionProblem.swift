@@ -5,6 +5,8 @@ public struct RequestShape: Hashable, Sendable, Codable {
   /// Key/value tokens this request attends over (0 allowed).
   public var kvLength: Int
 
+  /// A request of `queryLength` query tokens over `kvLength` KV tokens; the
+  /// problem's initializer validates them (both may be 0).
   public init(queryLength: Int, kvLength: Int) {
     self.queryLength = queryLength
     self.kvLength = kvLength

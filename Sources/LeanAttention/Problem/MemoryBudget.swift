@@ -9,6 +9,7 @@ public struct MemoryBudget: Hashable, Sendable {
   /// The budget in bytes.
   public var bytes: Int
 
+  /// A budget of `bytes` bytes.
   public init(bytes: Int) { self.bytes = bytes }
 
   /// The budget from `LEANATTN_MEMORY_BUDGET`, else ¾ of physical memory.

@@ -86,6 +86,7 @@ public struct AttentionState<Value: PortableElementaryFunctions>: Sendable, Hash
   /// - Parameters:
   ///   - scores: the (already scaled, capped) scores `s_j` of the chunk.
   ///   - values: the value rows, `scores.count × dimension`, row-major.
+  ///   - dimension: the head dimension `D`, ≥ 0.
   /// - Throws: ``AttentionError/invalidState(reason:)`` when the counts disagree.
   /// - Complexity: O(scores.count · dimension).
   public init(scores: [Value], values: [Value], dimension: Int) throws(AttentionError) {

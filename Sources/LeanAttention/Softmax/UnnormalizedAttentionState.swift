@@ -21,6 +21,7 @@ public struct UnnormalizedAttentionState<Value: PortableElementaryFunctions>: Se
   /// `Σ exp(s_j − m)`, 0 when empty.
   public var runningSum: Value
 
+  /// A running state as a kernel holds it; no check that the parts agree.
   public init(accumulator: [Value], runningMax: Value, runningSum: Value) {
     self.accumulator = accumulator
     self.runningMax = runningMax

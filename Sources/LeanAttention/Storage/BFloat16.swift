@@ -67,5 +67,6 @@ extension BFloat16: StorageScalar {
 }
 
 extension BFloat16: CustomStringConvertible {
+  /// The value as `Float` prints it (exactly: every bfloat16 is a `Float`).
   public var description: String { float.description }
 }

@@ -15,6 +15,7 @@ public enum DecodeBenchmark {
     public var medianMicroseconds: Double
     /// Fastest and slowest call, microseconds.
     public var minMicroseconds: Double
+    /// Slowest call, microseconds.
     public var maxMicroseconds: Double
     /// Calls timed.
     public var calls: Int
@@ -109,7 +110,7 @@ public enum DecodeBenchmark {
   /// each request's pages in reverse pool order, so a request's pages are not
   /// adjacent in memory.
   ///
-  /// - Throws: ``AttentionError`` from the inputs' checks (`pageSize < 1`).
+  /// - Throws: `AttentionError` from the inputs' checks (`pageSize < 1`).
   @_specialize(where Element == Float16)
   @_specialize(where Element == BFloat16)
   public static func uniformInputs<Element: CUDAElement>(
@@ -190,7 +191,7 @@ extension DecodeBenchmark {
   /// equally, at least one token each (so a ratio under `1 / requests` is
   /// reached only approximately). Longest first.
   ///
-  /// - Throws: ``AttentionError/invalidParameter(name:value:allowed:)`` for a
+  /// - Throws: `AttentionError/invalidParameter(name:value:allowed:)` for a
   ///   ratio outside (0, 1], fewer than 1 request or a length below 1.
   public static func raggedLengths(maxLength: Int, ratio: Double, requests n: Int)
     throws(AttentionError) -> [Int]

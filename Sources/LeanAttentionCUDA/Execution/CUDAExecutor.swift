@@ -1,6 +1,6 @@
 import LeanAttention
 
-/// Runs a ``Schedule`` on an NVIDIA GPU with the decode kernels.
+/// Runs a `Schedule` on an NVIDIA GPU with the decode kernels.
 ///
 /// The schedule is the one the partitioners made for the CPU executor, and
 /// the launch reads only what the schedule carries (its pieces and its

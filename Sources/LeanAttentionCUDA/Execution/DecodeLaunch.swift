@@ -17,7 +17,7 @@ import LeanAttention
 ///
 /// A waiting host needs its peers to be resident, so a host-merge schedule
 /// with more CTAs than the GPU holds at once is refused; and a host waits at
-/// most ``waitNanoseconds`` for each peer, then gives up and the launch reports
+/// most `waitNanoseconds` for each peer, then gives up and the launch reports
 /// ``CUDAError/peerNeverArrived(waitMilliseconds:)`` instead of hanging.
 public final class DecodeLaunch {
   /// CTAs of the segment launch.
@@ -49,7 +49,12 @@ public final class DecodeLaunch {
   /// Sets up `schedule` on `inputs`: uploads the inputs and the schedule and
   /// allocates the outputs.
   ///
-  /// - Parameter waitNanoseconds: a host CTA's longest wait for one peer.
+  /// - Parameters:
+  ///   - executor: the executor whose device, context and kernels the launch uses.
+  ///   - schedule: any valid schedule of `inputs.problem`; its pieces, reduction
+  ///     groups and strategy are uploaded as they are.
+  ///   - inputs: Q, K and V in a 16-bit storage type.
+  ///   - waitNanoseconds: a host CTA's longest wait for one peer.
   /// - Throws: ``CUDAError/unsupported(_:)`` for a problem or schedule the
   ///   kernels do not handle, or a failing driver call.
   public convenience init<Element: CUDAElement>(

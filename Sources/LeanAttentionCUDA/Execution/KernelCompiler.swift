@@ -29,25 +29,38 @@ public struct KernelCompiler {
 
   /// Resource use of one kernel, from ptxas's report.
   public struct KernelInfo: Hashable, Sendable {
+    /// The kernel's `extern "C"` name.
     public var name: String
+    /// Registers per thread.
     public var registers: Int
+    /// Static shared memory per CTA, bytes.
     public var sharedMemoryBytes: Int
+    /// Bytes spilled to local memory by stores.
     public var spillStoreBytes: Int
+    /// Bytes reloaded from local memory.
     public var spillLoadBytes: Int
+    /// Stack frame per thread, bytes.
     public var stackBytes: Int
   }
 
   /// A compiled image.
   public struct Image: Sendable {
+    /// The target, `sm_80`, `sm_90`, ….
     public var arch: String
+    /// The compiled image (cubin), ready for `cuModuleLoadData`.
     public var cubin: [UInt8]
+    /// Every kernel's resource use.
     public var kernels: [KernelInfo]
+    /// Whether the image came from the on-disk cache instead of NVRTC.
     public var fromCache: Bool
   }
 
   let nvrtc: NVRTC
   let cacheFolder: String?
 
+  /// A compiler using `nvrtc`, caching images in a folder chosen from `environment`:
+  /// `LEANATTN_CACHE` (empty: no cache), else `$XDG_CACHE_HOME/leanattn`, else
+  /// `$HOME/.cache/leanattn`, else no cache.
   public init(nvrtc: NVRTC, environment: [String: String] = ProcessInfo.processInfo.environment) {
     self.nvrtc = nvrtc
     if let c = environment["LEANATTN_CACHE"] {

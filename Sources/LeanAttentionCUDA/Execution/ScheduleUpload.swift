@@ -1,6 +1,6 @@
 import LeanAttention
 
-/// A ``Schedule`` flattened into the int32 arrays the segment kernel reads.
+/// A `Schedule` flattened into the int32 arrays the segment kernel reads.
 ///
 /// - `ctaOffsets [grid + 1]`: CTA `c` runs segments `ctaOffsets[c] ..< ctaOffsets[c + 1]`, in order.
 /// - `segments [n, 4]`: `(output, first block, end block, split)`; the split is
@@ -11,9 +11,13 @@ import LeanAttention
 ///
 /// Empty segments are dropped: they change nothing.
 public struct ScheduleUpload: Hashable, Sendable {
+  /// CTA `c` runs segments `ctaOffsets[c] ..< ctaOffsets[c + 1]`; `grid + 1` entries.
   public var ctaOffsets: [Int32]
+  /// `(output, first block, end block, split)` per segment, flat.
   public var segments: [Int32]
+  /// `(request, kv head, first global row)` per output tile, flat.
   public var outputs: [Int32]
+  /// Pieces per output tile (0: no work, 1: written directly).
   public var pieceCounts: [Int32]
   /// The most pieces of any output tile (at least 1): the partial buffers' first dimension.
   public var maxSplits: Int

@@ -1,7 +1,7 @@
 /// The CUDA driver API, loaded from `libcuda.so.1` at run time.
 ///
 /// Only the calls the executor needs are bound. Every call goes through
-/// ``check(_:_:)``, which turns a nonzero `CUresult` into
+/// `check(_:_:)`, which turns a nonzero `CUresult` into
 /// ``CUDAError/driver(call:code:name:)`` with the code's name.
 public final class CUDADriver {
   typealias Init = @convention(c) (UInt32) -> Int32

@@ -35,6 +35,7 @@ extension CUDAError {
 }
 
 extension CUDAError: CustomStringConvertible {
+  /// One line saying what failed and what to do about it, as the CLI prints it.
   public var description: String {
     switch self {
     case .driverNotFound(let tried, let reason):

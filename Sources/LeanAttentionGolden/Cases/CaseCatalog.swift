@@ -11,7 +11,7 @@ public enum CaseCatalog {
   /// Every case, in catalog order.
   ///
   /// - Throws: never for the built-in shapes; the signature is honest about
-  ///   ``AttentionProblem``'s validation.
+  ///   `AttentionProblem`'s validation.
   public static func all() throws(AttentionError) -> [GoldenCase] {
     func decode(_ lengths: [Int]) -> [RequestShape] {
       lengths.map { RequestShape(queryLength: 1, kvLength: $0) }
@@ -128,7 +128,7 @@ public enum CaseCatalog {
 
   /// The case named `name`.
   ///
-  /// - Throws: ``AttentionError/invalidParameter(name:value:allowed:)`` for an unknown name.
+  /// - Throws: `AttentionError/invalidParameter(name:value:allowed:)` for an unknown name.
   public static func named(_ name: String) throws(AttentionError) -> GoldenCase {
     let cases = try all()
     guard let c = cases.first(where: { $0.name == name }) else {

@@ -15,6 +15,7 @@ public struct PartialsRequest: Hashable, Sendable {
   /// The device model it schedules for.
   public var device: DeviceModel
 
+  /// Partial states of `partitioner`'s schedule on `device`.
   public init(partitioner: PartitionerKind, device: DeviceModel) {
     self.partitioner = partitioner
     self.device = device
@@ -42,6 +43,7 @@ public struct GoldenCase: Hashable, Sendable {
   /// The partial states the corpus file carries, if any.
   public var corpusPartials: PartialsRequest?
 
+  /// A case; the problem was validated when it was made, the rest is stored as given.
   public init(
     name: String, summary: String, problem: AttentionProblem, dtype: CaseDType,
     layout: CaseLayout = .contiguous, queryScale: Double = 1, keyScale: Double = 1,

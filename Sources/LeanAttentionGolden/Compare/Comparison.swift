@@ -51,10 +51,12 @@ public struct Comparison: Sendable {
   /// Judges a candidate given as flat arrays.
   ///
   /// - Parameters:
+  ///   - golden: the checked golden file.
   ///   - output: the candidate's `O`, widened to `Double`, `[totalQ, Hq, D]` flat.
   ///   - dtype: the precision the candidate was computed in.
   ///   - logSumExp: the candidate's natural-log `LSE [totalQ, Hq]`, if any,
   ///     judged at F32 (F64 for an F64 candidate).
+  ///   - policy: how the error is judged; FlashAttention's rule unless given.
   /// - Throws: ``ComparisonError``.
   /// - Complexity: O(the case's attention work), for the emulation.
   public static func judge(
@@ -70,8 +72,11 @@ public struct Comparison: Sendable {
   /// Shapes must be exactly the golden ones; nothing is reshaped.
   ///
   /// - Parameters:
+  ///   - golden: the checked golden file.
+  ///   - candidate: the candidate file, holding `o` and optionally `lse`.
   ///   - precision: the precision the candidate was computed in; `nil` assumes
   ///     the dtype `o` is stored in. It may not be wider than that dtype.
+  ///   - policy: how the error is judged; FlashAttention's rule unless given.
   /// - Throws: ``ComparisonError``: a missing tensor, a wrong shape or dtype,
   ///   or an unusable golden file.
   public static func judge(

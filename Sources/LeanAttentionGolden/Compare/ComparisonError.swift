@@ -28,6 +28,7 @@ public enum ComparisonError: Error, Hashable, Sendable {
 }
 
 extension ComparisonError: CustomStringConvertible {
+  /// One line saying why the candidate could not be judged, as the CLI prints it.
   public var description: String {
     func s(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
     switch self {

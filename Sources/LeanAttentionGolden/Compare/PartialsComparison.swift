@@ -7,9 +7,9 @@ import SafeTensors
 /// A kernel that splits work writes a partial state `(o, lse)` for some
 /// pieces of some output tiles, in FlashAttention's split-major layout
 /// `O [splits, totalQ, Hq, D]`, `LSE [splits, totalQ, Hq]`. Which pieces it
-/// writes follows from the schedule's ``Schedule/reduction``: with
-/// ``ReductionStrategy/combinePass`` every piece; with
-/// ``ReductionStrategy/hostMerge`` every piece of an output cut into two or
+/// writes follows from the schedule's `Schedule/reduction`: with
+/// `ReductionStrategy/combinePass` every piece; with
+/// `ReductionStrategy/hostMerge` every piece of an output cut into two or
 /// more (an output of one piece is written directly). Only those are judged.
 public struct PartialsComparison: Hashable, Sendable {
   /// The largest `|Δo|` over the judged rows whose LSE is finite in both.
@@ -30,7 +30,7 @@ public struct PartialsComparison: Hashable, Sendable {
   /// - Parameters:
   ///   - golden: a golden file whose partials are those of `schedule`.
   ///   - schedule: the schedule the candidate ran.
-  ///   - output: the candidate's partial `O [S, totalQ, Hq, D]`, `S ≥` ``Schedule/maxSplits``.
+  ///   - output: the candidate's partial `O [S, totalQ, Hq, D]`, `S ≥` `Schedule/maxSplits`.
   ///   - logSumExp: the candidate's partial natural-log `LSE [S, totalQ, Hq]`.
   ///   - threshold: the largest `|Δo|` allowed (`compare` uses the output's threshold).
   /// - Throws: ``GoldenError/incompatible(_:)`` when the golden partials belong to

@@ -17,15 +17,24 @@ import SafeTensors
 ///      "soft_cap": null | number,
 ///      "lse_base": "e", "empty_row": "o=0,lse=-inf"}
 public struct CaseDescription: Hashable, Sendable {
+  /// The case's name.
   public var name: String
+  /// What the case exercises.
   public var summary: String
+  /// The element type of the inputs.
   public var dtype: CaseDType
+  /// The Philox seed of the inputs.
   public var seed: UInt64
+  /// Contiguous or paged keys and values.
   public var layout: CaseLayout
+  /// Standard deviation of the Q samples.
   public var queryScale: Double
+  /// Standard deviation of the K samples.
   public var keyScale: Double
+  /// The problem: requests, heads, head dimension, scale, mask, soft-cap.
   public var problem: AttentionProblem
 
+  /// The description of case `c` drawn with `seed`.
   public init(_ c: GoldenCase, seed: UInt64) {
     name = c.name
     summary = c.summary

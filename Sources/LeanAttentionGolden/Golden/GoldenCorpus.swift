@@ -9,8 +9,11 @@ public enum GoldenCorpus {
 
   /// One file of the corpus.
   public struct File: Sendable {
+    /// The catalog case it was made from.
     public var caseName: String
+    /// Its file name in `Fixtures/`.
     public var fileName: String
+    /// Its bytes, as written.
     public var bytes: [UInt8]
   }
 

@@ -16,6 +16,7 @@ public enum GoldenError: Error, Hashable, Sendable {
 }
 
 extension GoldenError: CustomStringConvertible {
+  /// One line saying what was wrong and what is allowed, as the CLI prints it.
   public var description: String {
     switch self {
     case .file(let e): return e.description

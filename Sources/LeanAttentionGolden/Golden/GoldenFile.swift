@@ -74,7 +74,7 @@ public struct GoldenFile: Sendable {
   ///
   /// Every tensor must be listed, and every listed tensor must exist.
   ///
-  /// - Throws: ``GoldenError/file(_:)`` with ``SafeTensorsError/checksumMismatch(tensor:expected:actual:)``,
+  /// - Throws: ``GoldenError/file(_:)`` with `SafeTensorsError/checksumMismatch(tensor:expected:actual:)`,
   ///   or ``GoldenError/invalidMetadata(_:)``.
   public static func verifyChecksums(_ file: SafeTensorsFile) throws(GoldenError) {
     guard let text = file.metadata[GoldenFormat.Key.checksums] else {

@@ -15,7 +15,7 @@ extension GoldenWriter {
   /// Adds the canonical node states of a schedule of `goldenCase` to `writer`.
   ///
   /// The schedule is `request`'s partitioner on its device; it runs with
-  /// ``ScheduleExecutor/runCanonicalTree(_:on:in:arithmetic:)`` in Float64
+  /// `ScheduleExecutor/runCanonicalTree(_:on:in:arithmetic:)` in Float64
   /// with fixed-order arithmetic, so the tensors are the same bytes on every
   /// machine. Slot `j` of an output tile holds its `j`-th emitted node in KV
   /// order. The metadata entry is the ``PartialsDescription`` of the schedule

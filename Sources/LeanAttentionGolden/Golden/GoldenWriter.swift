@@ -7,9 +7,9 @@ public enum GoldenWriter {
   /// The golden file of `goldenCase` under `seed`.
   ///
   /// Inputs are drawn with ``SeededInputs`` in Float64 and rounded to the
-  /// case's dtype; `o`/`lse` are ``FixedOrderAttention`` in Float64 and
+  /// case's dtype; `o`/`lse` are `FixedOrderAttention` in Float64 and
   /// `o_f32`/`lse_f32` in Float32, both from the rounded inputs. With
-  /// `partials`, the schedule's partial states, computed by ``ScheduleExecutor``
+  /// `partials`, the schedule's partial states, computed by `ScheduleExecutor`
   /// in Float64 with the same fixed-order arithmetic, are added in
   /// split-major layout. The result is a pure function of its arguments: the
   /// same bytes on every machine (no BLAS, no libm).

@@ -19,17 +19,25 @@ import SafeTensors
 public struct PartialsDescription: Hashable, Sendable {
   /// One piece: split `split` of output `output`, run by CTA `cta` over KV `blocks`.
   public struct Piece: Hashable, Sendable {
+    /// Index into ``outputs``.
     public var output: Int
+    /// The piece's index among its output's pieces in KV order (0 is the host's).
     public var split: Int
+    /// The CTA that runs it.
     public var cta: Int
+    /// Its absolute KV blocks `[first, end)`.
     public var blocks: Range<Int>
   }
 
   /// One output tile: packed `rows` of `(request, kvHead)`, row block `queryBlock`.
   public struct Output: Hashable, Sendable {
+    /// The request.
     public var request: Int
+    /// The KV head.
     public var kvHead: Int
+    /// The 64-row block of the request's packed query rows.
     public var queryBlock: Int
+    /// Its packed rows, global `[first, end)`.
     public var rows: Range<Int>
   }
 
@@ -37,7 +45,9 @@ public struct PartialsDescription: Hashable, Sendable {
   public var partitioner: String
   /// The device model's name.
   public var device: String
+  /// SMs of the device model.
   public var smCount: Int
+  /// CTA slots per SM of the device model.
   public var ctasPerSM: Int
   /// KV tokens per lean tile.
   public var blockN: Int

@@ -12,8 +12,8 @@ import LeanAttention
 ///    sample `2n` is `r · cos θ`, sample `2n + 1` is `r · sin θ`.
 ///
 /// `1 − u1` lies in (0, 1], so the log is finite. `2π · u2` is one rounded
-/// product. `ln`, `cos` and `sin` are the library's own (``PortableLog``'s
-/// method through `Double.portableLog`, ``PortableSinCos``), within 1 ulp,
+/// product. `ln`, `cos` and `sin` are the library's own (`PortableLog`'s
+/// method through `Double.portableLog`, `PortableSinCos`), within 1 ulp,
 /// so the samples are the same bits on every machine, whatever its libm.
 public struct NormalStream: Sendable {
   /// The generator (its key is the seed).
@@ -21,6 +21,7 @@ public struct NormalStream: Sendable {
   /// The stream id, counter word 2: one per tensor.
   public let stream: UInt32
 
+  /// Stream `stream` of the generator keyed by `seed`.
   public init(seed: UInt64, stream: UInt32) {
     generator = Philox4x32(seed: seed)
     self.stream = stream
@@ -49,7 +50,7 @@ public struct NormalStream: Sendable {
   /// The pairs `4m … 4m + 3`: lane `i` of the results is ``pair(_:)`` of `4m + i`, bit for bit.
   ///
   /// Philox, the uniforms, `ln`, `sin` and `cos` run on four lanes at once
-  /// (``PortableSinCos/sinCos4(_:)`` and the four-lane `ln` are the scalar
+  /// (`PortableSinCos/sinCos4(_:)` and the four-lane `ln` are the scalar
   /// functions lane by lane), which halves the time to draw a large tensor.
   @inlinable
   public func pairs4(_ m: UInt64) -> (SIMD4<Double>, SIMD4<Double>) {

@@ -15,6 +15,7 @@ public struct Philox4x32: Sendable, Hashable {
   /// The key.
   public var key: (UInt32, UInt32)
 
+  /// A generator with `key`.
   public init(key: (UInt32, UInt32)) { self.key = key }
 
   /// The key of a 64-bit seed: low word first.
@@ -22,7 +23,9 @@ public struct Philox4x32: Sendable, Hashable {
     self.init(key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
   }
 
+  /// Two generators are equal when their keys are.
   public static func == (a: Self, b: Self) -> Bool { a.key == b.key }
+  /// Hashes the key.
   public func hash(into h: inout Hasher) {
     h.combine(key.0)
     h.combine(key.1)

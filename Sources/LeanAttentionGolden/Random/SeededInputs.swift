@@ -11,6 +11,8 @@ import LeanAttention
 public enum SeededInputs {
   /// Stream id of each tensor.
   public enum Stream: UInt32, Sendable {
+    /// `queries` (1), `keys` (2), `values` (3) and the page order of a paged
+    /// layout (`pageShuffle`, 4): the counter word 2 of each tensor's draws.
     case queries = 1, keys = 2, values = 3, pageShuffle = 4
   }
 
@@ -28,7 +30,7 @@ public enum SeededInputs {
 
   /// Paged inputs: each request's pages are taken from a shuffled pool.
   ///
-  /// - Throws: ``AttentionError/invalidParameter(name:value:allowed:)`` when `pageSize < 1`.
+  /// - Throws: `AttentionError/invalidParameter(name:value:allowed:)` when `pageSize < 1`.
   public static func paged<Element: StorageScalar>(
     _ problem: AttentionProblem, seed: UInt64, pageSize: Int, as _: Element.Type = Element.self,
     queryScale: Double = 1, keyScale: Double = 1

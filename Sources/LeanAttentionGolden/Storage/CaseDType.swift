@@ -3,8 +3,11 @@ import SafeTensors
 
 /// The element type a case's inputs are stored in.
 public enum CaseDType: String, CaseIterable, Hashable, Sendable, Codable {
+  /// IEEE binary16.
   case f16 = "F16"
+  /// bfloat16.
   case bf16 = "BF16"
+  /// IEEE binary32.
   case f32 = "F32"
 
   /// The safetensors dtype.
