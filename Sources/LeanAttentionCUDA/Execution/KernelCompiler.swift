@@ -1,5 +1,5 @@
-import Foundation
 import FileIntegrity
+import Foundation
 
 /// Compiles the embedded kernel source with NVRTC and caches the images on disk.
 ///

@@ -4,7 +4,7 @@
 /// same names in the same order (``fieldNames``, compared with the source by a
 /// test) and lays the values out as the C compiler does: every field at a
 /// multiple of its size. `LaParams` puts its pointers first, then its 32-bit
-/// fields, then its 64-bit one, so there is no padding.
+/// fields (an even number of them), then its 64-bit one, so there is no padding.
 public struct KernelParameters {
   public enum Mode: Int32, Sendable {
     /// Host CTAs merge in the launch (`LA_LEAN`).
@@ -29,6 +29,10 @@ public struct KernelParameters {
   public var error: UInt64 = 0
   public var o: UInt64 = 0
   public var lse: UInt64 = 0
+  public var treeOutputs: UInt64 = 0
+  public var treeSlots: UInt64 = 0
+  public var treeNodes: UInt64 = 0
+  public var treeStack: UInt64 = 0
   public var pageWidth: Int32 = 0
   public var pageSize: Int32 = 0
   public var queryHeads: Int32 = 0
@@ -38,6 +42,8 @@ public struct KernelParameters {
   public var totalRows: Int32 = 0
   public var mode: Mode = .hostMerge
   public var epoch: Int32 = 1
+  public var maxSlots: Int32 = 1
+  public var treeDepth: Int32 = 0
   public var scaleLog2: Float = 0
   public var waitNanoseconds: Int64 = 0
 
@@ -47,9 +53,9 @@ public struct KernelParameters {
   /// The C field names in declaration order (`struct LaParams`).
   public static let fieldNames = [
     "q", "k", "v", "kv_offsets", "page_table", "visible", "cta_offsets", "segs", "outputs",
-    "piece_counts", "partial_o", "partial_lse", "flags", "error", "o", "lse", "page_width",
-    "page_size", "hq", "hkv", "block_n", "max_splits", "total_rows", "mode", "epoch",
-    "scale_log2", "wait_ns",
+    "piece_counts", "partial_o", "partial_lse", "flags", "error", "o", "lse", "tree_outputs",
+    "tree_slots", "tree_nodes", "tree_stack", "page_width", "page_size", "hq", "hkv", "block_n",
+    "max_splits", "total_rows", "mode", "epoch", "max_slots", "tree_depth", "scale_log2", "wait_ns",
   ]
 
   /// The struct's bytes, in ``fieldNames`` order.
@@ -61,10 +67,11 @@ public struct KernelParameters {
     }
     for p in [
       q, k, v, kvOffsets, pageTable, visible, ctaOffsets, segments, outputs, pieceCounts,
-      partialO, partialLSE, flags, error, o, lse,
+      partialO, partialLSE, flags, error, o, lse, treeOutputs, treeSlots, treeNodes, treeStack,
     ] { put(p) }
     for i in [
       pageWidth, pageSize, queryHeads, kvHeads, blockN, maxSplits, totalRows, mode.rawValue, epoch,
+      maxSlots, treeDepth,
     ] { put(i) }
     put(scaleLog2.bitPattern)
     put(waitNanoseconds)
