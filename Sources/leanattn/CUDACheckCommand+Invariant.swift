@@ -20,7 +20,7 @@ extension CUDACheckCommand {
     var headDim: Int
     /// Schedules run (refused ones aside).
     var schedules: Int
-    /// Distinct O/LSE bit patterns in the invariant mode (1 passes) and in the normal mode.
+    /// Distinct O/LSE bit patterns in the invariant mode (1 per blockN passes) and in the normal mode.
     var treePatterns: Int
     var normalPatterns: Int
     /// Max |ΔO| and |ΔLSE| of the GPU's output against the CPU canonical tree, and the thresholds.
@@ -62,6 +62,10 @@ extension CUDACheckCommand {
   ) throws -> InvariantRun {
     let x = try golden.inputs(as: E.self)
     var failures: [String] = []
+    // The tree is fixed by the tiles: every partitioner gets the same blockN,
+    // and only schedules of equal blockN are held to equal bits.
+    let blockN = LeanTileSpace.defaultBlockN(headDim: c.problem.headDim)
+    var firstOf: [Int: (CUDAExecutor.Result, String)] = [:]
     var first: (CUDAExecutor.Result, String)?
     var treePatterns: [CUDAExecutor.Result] = []
     var normalPatterns: [CUDAExecutor.Result] = []
@@ -70,8 +74,8 @@ extension CUDACheckCommand {
     var cpuRun: CanonicalTreeExecution<Double>?
     for kind in PartitionerKind.allCases {
       for model in try Self.invariantModels() {
-        let schedule = try kind.make().schedule(c.problem, on: model)
-        let label = "\(kind.rawValue) on \(model.name)"
+        let schedule = try kind.make(blockN: blockN).schedule(c.problem, on: model)
+        let label = "\(kind.rawValue) on \(model.name) (blockN \(schedule.blockN))"
         let runs = Self.treeAndNormal(executor, schedule, x)
         if case .failure(.unsupported(let why)) = runs, why.contains("resident") {
           skipped.append("invariant \(c.name) \(label) (\(why))")
@@ -85,14 +89,15 @@ extension CUDACheckCommand {
         if !normalPatterns.contains(where: { $0.sameOutputBits(as: normal) }) {
           normalPatterns.append(normal)
         }
-        if let (reference, referenceLabel) = first {
+        if let (reference, referenceLabel) = firstOf[schedule.blockN] {
           if !tree.sameOutputBits(as: reference) {
             failures.append(
               "\(label) differs from \(referenceLabel) in \(tree.differingElements(from: reference)) O/LSE elements"
             )
           }
         } else {
-          first = (tree, label)
+          firstOf[schedule.blockN] = (tree, label)
+          if first == nil { first = (tree, label) }
         }
         // The node states of one schedule against the CPU's.
         if kind == .lean && model.smCount == 132 && model.ctasPerSM == 1 {
