@@ -53,7 +53,6 @@ public final class DecodeLaunch {
   var kv: [(keys: DeviceBuffer, values: DeviceBuffer)]
   let partialO, partialLSE, flags, error, o, lse: DeviceBuffer
   let rowOutput: DeviceBuffer?
-  let treeStack: DeviceBuffer?
 
   /// Sets up `schedule` on `inputs`: uploads the inputs and the schedule and
   /// allocates the outputs.
@@ -140,11 +139,6 @@ public final class DecodeLaunch {
         try DeviceBuffer(driver, tree.nodes)
       )
       if let t = treeArrays { held += [t.outputs, t.slots, t.nodes] }
-      // Each CTA's stack: depth entries of R rows × D floats.
-      treeStack = try DeviceBuffer(
-        driver, bytes: max(1, upload.grid * tree.depth * rowsPerPass * p.headDim) * 4)
-    } else {
-      treeStack = nil
     }
     buffers = held
 
@@ -194,13 +188,11 @@ public final class DecodeLaunch {
     k.error = error.address
     k.o = o.address
     k.lse = lse.address
-    if let treeArrays, let treeStack, let tree {
+    if let treeArrays, let tree {
       k.treeOutputs = treeArrays.outputs.address
       k.treeSlots = treeArrays.slots.address
       k.treeNodes = treeArrays.nodes.address
-      k.treeStack = treeStack.address
       k.maxSlots = Int32(clamping: tree.maxSlots)
-      k.treeDepth = Int32(clamping: tree.depth)
     }
     // DecodeSupport bounds rows, tokens and pages by Int32.max.
     k.pageWidth = Int32(pageWidth)

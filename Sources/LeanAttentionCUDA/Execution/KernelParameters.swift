@@ -32,7 +32,6 @@ public struct KernelParameters {
   public var treeOutputs: UInt64 = 0
   public var treeSlots: UInt64 = 0
   public var treeNodes: UInt64 = 0
-  public var treeStack: UInt64 = 0
   public var pageWidth: Int32 = 0
   public var pageSize: Int32 = 0
   public var queryHeads: Int32 = 0
@@ -43,7 +42,8 @@ public struct KernelParameters {
   public var mode: Mode = .hostMerge
   public var epoch: Int32 = 1
   public var maxSlots: Int32 = 1
-  public var treeDepth: Int32 = 0
+  /// Unused: keeps the 32-bit fields an even number, so the 64-bit one needs no padding.
+  public var padding: Int32 = 0
   public var scaleLog2: Float = 0
   public var waitNanoseconds: Int64 = 0
 
@@ -54,8 +54,8 @@ public struct KernelParameters {
   public static let fieldNames = [
     "q", "k", "v", "kv_offsets", "page_table", "visible", "cta_offsets", "segs", "outputs",
     "piece_counts", "partial_o", "partial_lse", "flags", "error", "o", "lse", "tree_outputs",
-    "tree_slots", "tree_nodes", "tree_stack", "page_width", "page_size", "hq", "hkv", "block_n",
-    "max_splits", "total_rows", "mode", "epoch", "max_slots", "tree_depth", "scale_log2", "wait_ns",
+    "tree_slots", "tree_nodes", "page_width", "page_size", "hq", "hkv", "block_n",
+    "max_splits", "total_rows", "mode", "epoch", "max_slots", "pad_", "scale_log2", "wait_ns",
   ]
 
   /// The struct's bytes, in ``fieldNames`` order.
@@ -67,11 +67,11 @@ public struct KernelParameters {
     }
     for p in [
       q, k, v, kvOffsets, pageTable, visible, ctaOffsets, segments, outputs, pieceCounts,
-      partialO, partialLSE, flags, error, o, lse, treeOutputs, treeSlots, treeNodes, treeStack,
+      partialO, partialLSE, flags, error, o, lse, treeOutputs, treeSlots, treeNodes,
     ] { put(p) }
     for i in [
       pageWidth, pageSize, queryHeads, kvHeads, blockN, maxSplits, totalRows, mode.rawValue, epoch,
-      maxSlots, treeDepth,
+      maxSlots, padding,
     ] { put(i) }
     put(scaleLog2.bitPattern)
     put(waitNanoseconds)

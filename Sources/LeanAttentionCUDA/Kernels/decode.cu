@@ -65,7 +65,6 @@ struct LaParams {
   const int* tree_outputs;   // [tiles, 3]: first visible block, tiles, emitted nodes (invariant mode)
   const int* tree_slots;     // [n]: the segment's first node slot (invariant mode)
   const int* tree_nodes;     // [tiles, max_slots, 2]: level and index of each emitted node
-  float* tree_stack;         // [grid, tree_depth, R, D]: each CTA's stack of node states
   int page_width;
   int page_size;             // 0: contiguous
   int hq;
@@ -76,7 +75,7 @@ struct LaParams {
   int mode;                  // LA_LEAN or LA_PARTIALS_ONLY
   int epoch;                 // never 0; differs from the previous launch's
   int max_slots;             // invariant mode: partial buffers' first dimension (node slots)
-  int tree_depth;            // invariant mode: stack entries per CTA
+  int pad_;                  // keeps the 64-bit field aligned without implicit padding
   float scale_log2;          // softmax scale × log2(e)
   long long wait_ns;         // a host's longest wait for one peer
 };
@@ -204,10 +203,21 @@ struct Scratch {
 // Runs keys [lo, hi) of request b, KV head g for packed rows row_base + r0 + r
 // (r < R, row < row_end), then writes each row's state: O and LSE directly, or
 // the partial state of `split`.
+// Elements of a row one thread owns at the end of a pass: t, t + 128, ….
+#define LA_EPT(D) (((D) + LA_THREADS - 1) / LA_THREADS)
+
+// The state a pass leaves in each thread (invariant mode): its elements of
+// the normalized o of every row, and every row's natural LSE.
+template <int D, int R>
+struct Leaf {
+  float o[R][LA_EPT(D)];
+  float lse[R];
+};
+
 template <class T, int D, int R, bool TREE = false>
 __device__ void attend(
     const LaParams& p, Scratch<D, R>& sm, int b, int g, int row_base, int r0, int row_end,
-    int lo, int hi, bool direct, int split, float* tree_o = nullptr, float* tree_lse = nullptr) {
+    int lo, int hi, bool direct, int split, Leaf<D, R>* leaf = nullptr) {
   constexpr int LPK = D / 8;         // lanes per key: 8 elements (16 bytes) each
   constexpr int KPW = 32 / LPK;      // keys per warp per step
   // Steps per batch of loads: 16 to 32 16-byte loads in flight per thread.
@@ -330,6 +340,38 @@ __device__ void attend(
     }
   }
   __syncthreads();
+  if (TREE) {
+    // The same merge of the warps, kept in each thread (every thread computes
+    // every row's LSE): the tile's state, with no write to memory.
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      if (r0 + r >= row_end) continue;
+      float mx = -LA_INF;
+#pragma unroll
+      for (int w = 0; w < LA_WARPS; ++w) mx = fmaxf(mx, sm.m[w][r]);
+      float c[LA_WARPS];
+      float lt = 0.f;
+#pragma unroll
+      for (int w = 0; w < LA_WARPS; ++w) {
+        c[w] = mx == -LA_INF ? 0.f : scale_from(sm.m[w][r], mx);
+        lt += sm.l[w][r] * c[w];
+      }
+      const float inv = lt > 0.f ? 1.f / lt : 0.f;
+      leaf->lse[r] = lt > 0.f ? (mx + log2f(lt)) * LA_LN2 : -LA_INF;
+#pragma unroll
+      for (int x = 0; x < LA_EPT(D); ++x) {
+        const int e = threadIdx.x + x * LA_THREADS;
+        float a = 0.f;
+        if (e < D) {
+#pragma unroll
+          for (int w = 0; w < LA_WARPS; ++w) a += sm.acc[w][r][e] * c[w];
+        }
+        leaf->o[r][x] = a * inv;
+      }
+    }
+    __syncthreads();  // the scratch is reused by the next tile
+    return;
+  }
   // Merge the warps in order 0..3; thread t owns elements t, t + 128, … of every row.
   for (int r = 0; r < R && r0 + r < row_end; ++r) {
     const int row = row_base + r0 + r;
@@ -350,18 +392,14 @@ __device__ void attend(
       float a = 0.f;
 #pragma unroll
       for (int w = 0; w < LA_WARPS; ++w) a += sm.acc[w][r][e] * c[w];
-      if (TREE) {
-        tree_o[r * D + e] = a * inv;  // read back only by this thread
-      } else if (direct) {
+      if (direct) {
         p.o[(long long)row * D + e] = T::store(a * inv);
       } else {
         p.partial_o[at * D + e] = a * inv;
       }
     }
     if (threadIdx.x == 0) {
-      if (TREE) {
-        tree_lse[r] = state_lse;
-      } else if (direct) {
+      if (direct) {
         p.lse[row] = state_lse;
       } else {
         p.partial_lse[at] = state_lse;
@@ -466,30 +504,20 @@ __device__ __forceinline__ float tree_mix(const TreeWeights& w, float oa, float 
   return __fmul_rn(__fadd_rn(__fmul_rn(w.a, oa), __fmul_rn(w.b, ob)), w.inv);
 }
 
-// Merges the CTA's top two stack entries (sp - 2 ⊕ sp - 1) into entry sp - 2.
-// Thread t owns elements t, t + 128, … of every row (as in attend), so the o
-// values need no barrier; the LSEs live in shared memory, written by thread 0
-// after everyone has read them.
+// b = a ⊕ b for every row of a pass, a thread's elements only (a is the
+// older state: the left operand). Every thread holds every row's LSE, so
+// nothing is shared and nothing waits.
 template <int D, int R>
-__device__ void tree_merge_top(
-    float* stack, float (*tl)[R], int sp, int r0, int row_end) {
-  float lse[R];
+__device__ __forceinline__ void tree_merge_into(
+    const Leaf<D, R>& a, Leaf<D, R>& b, int r0, int row_end) {
 #pragma unroll
   for (int r = 0; r < R; ++r) {
     if (r0 + r >= row_end) continue;
-    const TreeWeights w = tree_weights(tl[sp - 2][r], tl[sp - 1][r]);
-    float* a = stack + ((long long)(sp - 2) * R + r) * D;
-    const float* b = stack + ((long long)(sp - 1) * R + r) * D;
-    for (int e = threadIdx.x; e < D; e += LA_THREADS) a[e] = tree_mix(w, a[e], b[e]);
-    lse[r] = w.lse;
-  }
-  __syncthreads();
-  if (threadIdx.x == 0) {
+    const TreeWeights w = tree_weights(a.lse[r], b.lse[r]);
 #pragma unroll
-    for (int r = 0; r < R; ++r)
-      if (r0 + r < row_end) tl[sp - 2][r] = lse[r];
+    for (int x = 0; x < LA_EPT(D); ++x) b.o[r][x] = tree_mix(w, a.o[r][x], b.o[r][x]);
+    b.lse[r] = w.lse;
   }
-  __syncthreads();
 }
 
 // Finishes the canonical tree of output `out` for one row (one warp): the
@@ -549,10 +577,11 @@ __device__ void tree_finish_row(const LaParams& p, int row, int out) {
 template <class T, int D, int R>
 __device__ void tree_segments(const LaParams& p) {
   __shared__ Scratch<D, R> sm;
-  __shared__ float tl[LA_TREE_DEPTH][R];
   const int group = p.hq / p.hkv;
   const int warp = threadIdx.x >> 5;
-  float* stack = p.tree_stack + (long long)blockIdx.x * p.tree_depth * R * D;
+  // Each thread's stack of node states (its elements, every row's LSE): local
+  // memory, cached in L1, touched only by its thread.
+  Leaf<D, R> stack[LA_TREE_DEPTH];
   for (int s = p.cta_offsets[blockIdx.x]; s < p.cta_offsets[blockIdx.x + 1]; ++s) {
     const int out = p.segs[4 * s], first = p.segs[4 * s + 1], end = p.segs[4 * s + 2];
     const int split = p.segs[4 * s + 3];
@@ -571,46 +600,45 @@ __device__ void tree_segments(const LaParams& p) {
       // The complete subtrees inside [a, z), greedily from a (CanonicalTree.decomposition).
       for (long long i = a; i < z;) {
         int k = 0;
-        while (k < h && (i & ((1LL << (k + 1)) - 1)) == 0 && min(i + (1LL << (k + 1)), (long long)n) <= z) ++k;
+        while (k < h && (i & ((1LL << (k + 1)) - 1)) == 0 &&
+               min(i + (1LL << (k + 1)), (long long)n) <= z)
+          ++k;
         const long long e = min(i + (1LL << k), (long long)n);
         // Its value: the tiles from fresh states, merged as a binary counter
         // (after the c-th tile, one merge per trailing zero of c) …
         int sp = 0;
+        Leaf<D, R> cur;
         for (long long t = i; t < e; ++t) {
           const long long blk = fb + t;
           const int lo = (int)max(blk * p.block_n, vlo);
           const int hi = (int)min((blk + 1) * p.block_n, vhi);
-          attend<T, D, R, true>(p, sm, b, g, row_base, r0, group, lo, hi, false, 0,
-                                stack + (long long)sp * R * D, tl[sp]);
-          ++sp;
-          for (long long c = t - i + 1; (c & 1) == 0; c >>= 1) {
-            tree_merge_top<D, R>(stack, tl, sp, r0, group);
-            --sp;
-          }
+          attend<T, D, R, true>(p, sm, b, g, row_base, r0, group, lo, hi, false, 0, &cur);
+          for (long long c = t - i + 1; (c & 1) == 0; c >>= 1) tree_merge_into(stack[--sp], cur, r0, group);
+          stack[sp++] = cur;
         }
         // … and a node cut by the tree's end is the right fold of what is left.
-        while (sp > 1) {
-          tree_merge_top<D, R>(stack, tl, sp, r0, group);
-          --sp;
-        }
+        cur = stack[--sp];
+        while (sp > 0) tree_merge_into(stack[--sp], cur, r0, group);
 #pragma unroll
         for (int r = 0; r < R; ++r) {
           if (r0 + r >= group) continue;
           const int row = row_base + r0 + r;
           const long long at = slot * p.total_rows + row;
-          for (int x = threadIdx.x; x < D; x += LA_THREADS) {
-            const float v = stack[r * D + x];
+#pragma unroll
+          for (int x = 0; x < LA_EPT(D); ++x) {
+            const int el = threadIdx.x + x * LA_THREADS;
+            if (el >= D) continue;
             if (direct) {
-              p.o[(long long)row * D + x] = T::store(v);
+              p.o[(long long)row * D + el] = T::store(cur.o[r][x]);
             } else {
-              p.partial_o[at * D + x] = v;
+              p.partial_o[at * D + el] = cur.o[r][x];
             }
           }
           if (threadIdx.x == 0) {
             if (direct) {
-              p.lse[row] = tl[0][r];
+              p.lse[row] = cur.lse[r];
             } else {
-              p.partial_lse[at] = tl[0][r];
+              p.partial_lse[at] = cur.lse[r];
             }
           }
         }
