@@ -536,39 +536,55 @@ __device__ void tree_finish_row(const LaParams& p, int row, int out) {
   float sl[LA_TREE_DEPTH];
   int lv[LA_TREE_DEPTH];
   long long ix[LA_TREE_DEPTH];
+  // Nodes are read in batches, every load of a batch issued before the first
+  // is used: the finish is latency-bound (one dependent L2 read per node otherwise).
+  constexpr int B = 4;
   int sp = 0;
-  for (int j = 0; j < count; ++j) {
-    if (sp == LA_TREE_DEPTH) {  // the executor bounds the height; never reached
-      if (lane == 0) atomicExch(p.error, 2);
-      return;
+  for (int j0 = 0; j0 < count; j0 += B) {
+    float bl[B];
+    float bo[B][PER];
+#pragma unroll
+    for (int u = 0; u < B; ++u) {
+      const int j = min(j0 + u, count - 1);  // past the end: the last node again, unused
+      bl[u] = __ldcg(p.partial_lse + j * rows + row);
+      const float* src = p.partial_o + ((long long)j * rows + row) * D + lane * PER;
+#pragma unroll
+      for (int i = 0; i < PER; ++i) bo[u][i] = __ldcg(src + i);
     }
-    const int* node = p.tree_nodes + ((long long)out * p.max_slots + j) * 2;
-    lv[sp] = node[0];
-    ix[sp] = node[1];
-    sl[sp] = __ldcg(p.partial_lse + j * rows + row);
-    const float* src = p.partial_o + ((long long)j * rows + row) * D + lane * PER;
 #pragma unroll
-    for (int i = 0; i < PER; ++i) so[sp][i] = __ldcg(src + i);
-    ++sp;
-    for (;;) {
-      const int t = sp - 1;
-      if (sp >= 2 && lv[t - 1] == lv[t] && (ix[t - 1] & 1) == 0 && ix[t] == ix[t - 1] + 1) {
-        const TreeWeights w = tree_weights(sl[t - 1], sl[t]);
+    for (int u = 0; u < B; ++u) {
+      const int j = j0 + u;
+      if (j < count && sp < LA_TREE_DEPTH) {
+        const int* node = p.tree_nodes + ((long long)out * p.max_slots + j) * 2;
+        lv[sp] = node[0];
+        ix[sp] = node[1];
+        sl[sp] = bl[u];
 #pragma unroll
-        for (int i = 0; i < PER; ++i) so[t - 1][i] = tree_mix(w, so[t - 1][i], so[t][i]);
-        sl[t - 1] = w.lse;
-        lv[t - 1] += 1;
-        ix[t - 1] >>= 1;
-        --sp;
-      } else if (lv[t] < h && (ix[t] & 1) == 0 && ((ix[t] + 1) << lv[t]) >= n) {
-        lv[t] += 1;  // no right sibling: the parent has this node's value
-        ix[t] >>= 1;
-      } else {
-        break;
+        for (int i = 0; i < PER; ++i) so[sp][i] = bo[u][i];
+        ++sp;
+        for (;;) {
+          const int t = sp - 1;
+          if (sp >= 2 && lv[t - 1] == lv[t] && (ix[t - 1] & 1) == 0 && ix[t] == ix[t - 1] + 1) {
+            const TreeWeights w = tree_weights(sl[t - 1], sl[t]);
+#pragma unroll
+            for (int i = 0; i < PER; ++i) so[t - 1][i] = tree_mix(w, so[t - 1][i], so[t][i]);
+            sl[t - 1] = w.lse;
+            lv[t - 1] += 1;
+            ix[t - 1] >>= 1;
+            --sp;
+          } else if (lv[t] < h && (ix[t] & 1) == 0 && ((ix[t] + 1) << lv[t]) >= n) {
+            lv[t] += 1;  // no right sibling: the parent has this node's value
+            ix[t] >>= 1;
+          } else {
+            break;
+          }
+        }
+      } else if (j < count) {  // the executor bounds the height; never reached
+        if (lane == 0) atomicExch(p.error, 2);
       }
     }
   }
-  if (sp < 1) return;
+  if (sp != 1) return;  // only with the error word set
 #pragma unroll
   for (int i = 0; i < PER; ++i) p.o[(long long)row * D + lane * PER + i] = T::store(so[0][i]);
   if (lane == 0) p.lse[row] = sl[0];
