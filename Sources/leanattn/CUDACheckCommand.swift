@@ -11,7 +11,12 @@ struct CUDACheckCommand: ParsableCommand {
     commandName: "cuda-check",
     abstract:
       "Run golden fixtures and random cases on the GPU with every partitioner; judge each with `compare`'s rule.",
-    discussion: "Exit status: 0 all pass, 1 a case failed, 3 no usable GPU on this machine.")
+    discussion: """
+      Last, the invariant (canonical-tree) mode: every covered fixture and --invariant-cases random \
+      cases under every partitioner on six device models must give one bit pattern, agree with the \
+      CPU canonical tree within the golden rule and emit the CPU's node states. \
+      Exit status: 0 all pass, 1 a case failed (each failure listed), 3 no usable GPU on this machine.
+      """)
 
   @Option(help: "Folder of the golden corpus.") var fixtures = "Fixtures"
   @Option(name: .customLong("random-cases"), help: "Random property cases.") var randomCases = 210
