@@ -13,8 +13,14 @@ Writes <out>/gpu_sweep.csv (one row per shape and implementation, written as
 it goes) and <out>/gpu_sweep.png (speedup over the best PyTorch backend
 against context length, one line per partitioner).
 
+With --invariant, every partitioner also runs in the invariant
+(canonical-tree) mode (`bench cuda --invariant`): columns invariant_us,
+invariant_ratio (over the same partitioner's normal mode), invariant_vs_lean
+(over normal lean at that shape) and invariant_bitwise (the same O/LSE bits
+as the first partitioner's invariant output). --no-torch skips PyTorch.
+
 Usage (on the GPU machine):
-  python3 Benchmarks/gpu_sweep.py --leanattn ./leanattn --out results [--plan full|core] [--budget-s 540]
+  python3 Benchmarks/gpu_sweep.py --leanattn ./leanattn --out results [--plan full|core] [--budget-s 540] [--invariant] [--no-torch]
 """
 import argparse
 import csv
@@ -64,9 +70,11 @@ def all_shapes(plan):
     return out
 
 
-def bench_leanattn(exe, batch, hq, hkv, d, lengths, calls):
+def bench_leanattn(exe, batch, hq, hkv, d, lengths, calls, invariant=False):
     cmd = [exe, "bench", "cuda", "--json", "--partitioner", "all", "--heads", str(hq),
            "--kv-heads", str(hkv), "--head-dim", str(d), "--dtype", "f16", "--calls", str(calls)]
+    if invariant:
+        cmd.append("--invariant")
     if isinstance(lengths, tuple):
         _, ratio, n, L = lengths
         cmd += ["--ragged-ratio", str(ratio), "--requests", str(n), "--context", str(L)]
@@ -182,7 +190,8 @@ def ragged_lengths(ratio, n, L):
 
 FIELDS = ["group", "batch", "requests", "heads", "kv_heads", "head_dim", "dtype", "mean_context",
           "max_context", "impl", "us", "gbps", "fraction_of_copy", "floor_us", "over_floor",
-          "copy_gbps", "grid", "splits", "passed", "device"]
+          "copy_gbps", "grid", "splits", "passed", "device", "invariant_us", "invariant_ratio",
+          "invariant_vs_lean", "invariant_bitwise"]
 
 
 def plot(rows, path):
@@ -237,8 +246,11 @@ def main():
     ap.add_argument("--max-context", type=int, default=1 << 30, help="skip longer contexts")
     ap.add_argument("--budget-s", type=float, default=math.inf, help="stop starting shapes after this")
     ap.add_argument("--only", default="", help="comma-separated group prefixes to run")
+    ap.add_argument("--invariant", action="store_true",
+                    help="also time the invariant (canonical-tree) mode of every partitioner")
+    ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch backends")
     a = ap.parse_args()
-    import torch
+    torch = None if a.no_torch else __import__("torch")
     os.makedirs(a.out, exist_ok=True)
     path = os.path.join(a.out, "gpu_sweep.csv")
     start = time.time()
@@ -255,7 +267,7 @@ def main():
             if time.time() - start > a.budget_s:
                 print(f"budget reached; stopping before {group} {L}", flush=True)
                 break
-            lib = bench_leanattn(a.leanattn, batch, hq, hkv, d, lengths, a.calls)
+            lib = bench_leanattn(a.leanattn, batch, hq, hkv, d, lengths, a.calls, a.invariant)
             if not lib:
                 continue
             ref = lib[0]
@@ -263,12 +275,19 @@ def main():
                         kv_heads=hkv, head_dim=d, dtype="f16", mean_context=ref["mean_context"],
                         max_context=ref["max_context"], copy_gbps=ref["copy_gbps"],
                         device=ref["device"])
+            lean_us = next((r["us"] for r in lib if r["partitioner"] == "lean"), math.nan)
             for r in lib:
+                inv = {}
+                if "invariant_us" in r:
+                    inv = dict(invariant_us=r["invariant_us"], invariant_ratio=r["invariant_ratio"],
+                               invariant_vs_lean=r["invariant_us"] / lean_us,
+                               invariant_bitwise=r["invariant_bitwise"])
                 rows.append(dict(base, impl=r["partitioner"], us=r["us"], gbps=r["gbps"],
                                  fraction_of_copy=r["fraction_of_copy"], floor_us=r["floor_us"],
                                  over_floor=r["us"] / r["floor_us"], grid=r["grid"],
-                                 splits=r["splits"], passed=r["passed"]))
-            for impl, us in bench_torch(torch, batch, hq, hkv, d, lengths, a.calls).items():
+                                 splits=r["splits"], passed=r["passed"], **inv))
+            torch_times = bench_torch(torch, batch, hq, hkv, d, lengths, a.calls) if torch else {}
+            for impl, us in torch_times.items():
                 gbps = ref["bytes"] / (us * 1e-6) / 1e9 if us == us else math.nan
                 rows.append(dict(base, impl=impl, us=us, gbps=gbps,
                                  fraction_of_copy=gbps / ref["copy_gbps"], floor_us=ref["floor_us"],
@@ -278,8 +297,13 @@ def main():
                 w.writerow(r)
             f.flush()
             print(f"{group:28s} L={ref['max_context']:6d} floor {ref['floor_us']:7.1f} µs | " +
-                  "  ".join(f"{r['impl']} {r['us']:.1f}" for r in shown), flush=True)
-    plot(rows, os.path.join(a.out, "gpu_sweep.png"))
+                  "  ".join(f"{r['impl']} {r['us']:.1f}" +
+                            (f" (inv {r['invariant_us']:.1f})" if r.get("invariant_us") else "")
+                            for r in shown), flush=True)
+    try:
+        plot(rows, os.path.join(a.out, "gpu_sweep.png"))
+    except Exception as e:  # e.g. no PyTorch rows to compare with (--no-torch)
+        print(f"no plot ({e})")
     print(f"{len(rows)} rows in {path}; {time.time() - start:.0f} s")
 
 

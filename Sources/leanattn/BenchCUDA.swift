@@ -10,7 +10,7 @@ struct BenchCUDA: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "cuda",
     abstract:
-      "Time decode attention on the GPU per partitioner: median µs of ≥ 50 calls, GB/s, fraction of copy bandwidth.",
+      "Time decode attention on the GPU per partitioner: median µs of ≥ 50 calls, GB/s, fraction of copy bandwidth; with --invariant, the canonical-tree mode beside it.",
     discussion: """
       Calls are timed with CUDA events after a warm-up, rotating among copies of K/V so that \
       L2 never serves a repeat; a fixed-split call includes its combine launch. Each \
@@ -39,6 +39,11 @@ struct BenchCUDA: ParsableCommand {
   ) var grid: String?
   @Option(name: .customLong("l2-bytes"), help: "L2 capacity the K/V rotation defeats.")
   var l2Bytes = 50_000_000
+  @Flag(
+    help:
+      "Also time each partitioner in the invariant (canonical-tree) mode, same rules, and check its output is the same bits under every partitioner."
+  )
+  var invariant = false
   @Flag(help: "Print one JSON object per partitioner.") var json = false
   @Flag(
     name: .customLong("dry-run"),
@@ -163,6 +168,9 @@ struct BenchCUDA: ParsableCommand {
     }
     let leanGrid =
       try grid == "resident" ? executor.residentCTAs(p, E.self) : grid.flatMap { Int($0) }
+    // The tree is fixed by the tiles: bits are compared among schedules of one blockN.
+    var treeReferences: [Int: CUDAExecutor.Result] = [:]
+    var leanMicroseconds: Double?
     for kind in kinds {
       let schedule = try kind.make(grid: kind == .lean ? leanGrid : nil).schedule(p, on: model)
       let launch = try DecodeLaunch(executor, schedule: schedule, inputs: inputs)
@@ -175,6 +183,26 @@ struct BenchCUDA: ParsableCommand {
       let t = try DecodeBenchmark.time(launch, calls: calls, l2Bytes: l2Bytes)
       let gbps = bytes / (t.medianMicroseconds * 1e-6) / 1e9
       let floor = bytes / copy * 1e6
+      if kind == .lean { leanMicroseconds = t.medianMicroseconds }
+      // The invariant mode of the same schedule: checked, compared in bits
+      // with the first partitioner's, timed by the same rules.
+      var tree: (timing: DecodeBenchmark.Timing, passed: Bool, bitwise: Bool, error: Double)?
+      if invariant {
+        let treeLaunch = try DecodeLaunch(
+          executor, schedule: schedule, inputs: inputs, order: .canonicalTree)
+        try treeLaunch.enqueue()
+        try treeLaunch.finish()
+        let tr = try treeLaunch.readBack()
+        let (treeError, treeLimit) = Self.error(tr, reference, E.self)
+        let bitwise = treeReferences[schedule.blockN].map { tr.sameOutputBits(as: $0) } ?? true
+        if treeReferences[schedule.blockN] == nil { treeReferences[schedule.blockN] = tr }
+        let treePassed = treeError <= treeLimit && bitwise
+        failed = failed || !treePassed
+        tree = (
+          try DecodeBenchmark.time(treeLaunch, calls: calls, l2Bytes: l2Bytes), treePassed,
+          bitwise, treeError
+        )
+      }
       if json {
         let fields: [String] = [
           "\"partitioner\": \"\(kind.rawValue)\"", "\"device\": \"\(executor.device.name)\"",
@@ -193,7 +221,19 @@ struct BenchCUDA: ParsableCommand {
           "\"floor_us\": \(floor)", "\"max_abs_error\": \(error)", "\"error_limit\": \(limit)",
           "\"passed\": \(passed)",
         ]
-        print("{" + fields.joined(separator: ", ") + "}")
+        var treeFields: [String] = []
+        if let tree {
+          treeFields = [
+            "\"invariant_us\": \(tree.timing.medianMicroseconds)",
+            "\"invariant_min_us\": \(tree.timing.minMicroseconds)",
+            "\"invariant_ratio\": \(tree.timing.medianMicroseconds / t.medianMicroseconds)",
+            "\"invariant_vs_lean\": \(leanMicroseconds.map { "\(tree.timing.medianMicroseconds / $0)" } ?? "null")",
+            "\"invariant_bitwise\": \(tree.bitwise)", "\"block_n\": \(schedule.blockN)",
+            "\"invariant_max_abs_error\": \(tree.error)",
+            "\"invariant_passed\": \(tree.passed)",
+          ]
+        }
+        print("{" + (fields + treeFields).joined(separator: ", ") + "}")
       } else {
         print(
           String(
@@ -203,6 +243,20 @@ struct BenchCUDA: ParsableCommand {
             t.medianMicroseconds, t.minMicroseconds, t.maxMicroseconds, t.calls, t.keyValueSets,
             gbps, gbps * 1e9 / copy, t.medianMicroseconds / floor, error,
             passed ? "" : String(format: "> %.2e", limit)))
+        if let tree {
+          print(
+            String(
+              format:
+                "%@ %-12@ invariant: %9.1f µs (min %.1f) = %.3f× this partitioner's normal mode%@; max|ΔO| %.2e; %@",
+              tree.passed ? "pass" : "FAIL", kind.rawValue, tree.timing.medianMicroseconds,
+              tree.timing.minMicroseconds, tree.timing.medianMicroseconds / t.medianMicroseconds,
+              leanMicroseconds.map {
+                String(format: ", %.3f× normal lean", tree.timing.medianMicroseconds / $0)
+              } ?? "", tree.error,
+              tree.bitwise
+                ? "same bits as the first invariant output at blockN \(schedule.blockN)"
+                : "NOT the same bits as the first invariant output at blockN \(schedule.blockN)"))
+        }
       }
     }
     return failed

@@ -11,12 +11,22 @@ struct CUDACheckCommand: ParsableCommand {
     commandName: "cuda-check",
     abstract:
       "Run golden fixtures and random cases on the GPU with every partitioner; judge each with `compare`'s rule.",
-    discussion: "Exit status: 0 all pass, 1 a case failed, 3 no usable GPU on this machine.")
+    discussion: """
+      Last, the invariant (canonical-tree) mode: every covered fixture and --invariant-cases random \
+      cases under every partitioner on six device models must give one bit pattern, agree with the \
+      CPU canonical tree within the golden rule and emit the CPU's node states. \
+      Exit status: 0 all pass, 1 a case failed (each failure listed), 3 no usable GPU on this machine.
+      """)
 
   @Option(help: "Folder of the golden corpus.") var fixtures = "Fixtures"
   @Option(name: .customLong("random-cases"), help: "Random property cases.") var randomCases = 210
   @Option(parsing: .unconditional, help: "Seed of the random cases.", transform: SeedArgument.parse)
   var seed: UInt64 = 7
+  @Option(
+    name: .customLong("invariant-cases"),
+    help:
+      "Random cases of the invariant-mode check (besides every covered fixture), each under every partitioner on 6 device models."
+  ) var invariantCases = 12
   @Option(help: "Write the table as Markdown to this file.") var report: String?
   @Flag(help: "Print every run, not only failures and the summary.") var verbose = false
 
@@ -39,6 +49,9 @@ struct CUDACheckCommand: ParsableCommand {
     guard (0...100_000).contains(randomCases) else {
       throw ValidationError("--random-cases \(randomCases): allowed 0...100000")
     }
+    guard (0...10_000).contains(invariantCases) else {
+      throw ValidationError("--invariant-cases \(invariantCases): allowed 0...10000")
+    }
   }
 
   func run() throws {
@@ -58,6 +71,7 @@ struct CUDACheckCommand: ParsableCommand {
     )
     var runs: [Run] = []
     var skipped: [String] = []
+    var invariantInputs: [(GoldenCase, UInt64, GoldenFile?)] = []
 
     // 1. The golden corpus.
     for entry in entries {
@@ -71,6 +85,7 @@ struct CUDACheckCommand: ParsableCommand {
         skipped.append("\(d.name) (\(why))")
         continue
       }
+      invariantInputs.append((d.goldenCase, d.seed, golden))
       for partitioner in PartitionerKind.allCases {
         for model in [DeviceModel.h100, try DeviceModel(name: "sm7", smCount: 7)] {
           runs.append(
@@ -112,7 +127,28 @@ struct CUDACheckCommand: ParsableCommand {
       userFailure.map { "FAIL user-defined partitioner: \($0)" }
         ?? "pass user-defined partitioner (round-robin one-block pieces, combine pass)")
 
-    let table = Self.table(runs)
+    // 5. The invariant mode: the same bits under every partitioner and device
+    // model, and the CPU canonical tree's result within the golden rule.
+    var invariantCaseList = RandomDecodeCases(seed: seed &+ 0x1_0000)
+    for i in 0..<invariantCases {
+      invariantInputs.append(
+        (try invariantCaseList.next(index: i), seed &+ 0x1_0000 &+ UInt64(i), nil))
+    }
+    var invariantRuns: [InvariantRun] = []
+    for (c, caseSeed, fixture) in invariantInputs {
+      let r = try checkInvariant(c, seed: caseSeed, fixture: fixture, executor, skipped: &skipped)
+      invariantRuns.append(r)
+      if verbose || !r.failures.isEmpty {
+        print(
+          "\(r.failures.isEmpty ? "pass" : "FAIL") invariant \(r.name) \(r.dtype) D\(r.headDim): \(r.schedules) schedules, \(r.treePatterns) bit pattern(s) (normal mode: \(r.normalPatterns)) \(r.failures.joined(separator: "; "))"
+        )
+      }
+    }
+
+    var table = Self.table(runs)
+    if !invariantRuns.isEmpty {
+      table += "\n\nInvariant mode (canonical tree):\n\n" + Self.invariantTable(invariantRuns)
+    }
     print(table)
     if !skipped.isEmpty {
       print("skipped: \(skipped.joined(separator: ", "))")
@@ -120,9 +156,16 @@ struct CUDACheckCommand: ParsableCommand {
     if let report { try AtomicFile.write(Array((table + "\n").utf8), to: report) }
     let failed = runs.filter { !$0.failures.isEmpty }
     print("\(runs.count) runs, \(failed.count) failed")
+    let invariantFailed = invariantRuns.filter { !$0.failures.isEmpty }.count
+    print("\(invariantRuns.count) invariant-mode cases, \(invariantFailed) failed")
     var failures = failed.isEmpty ? [] : ["\(failed.count) runs failed"]
     if brokenFailure != nil { failures.append("the missing-peer check failed") }
     if userFailure != nil { failures.append("the user-defined partitioner failed") }
+    for r in invariantRuns where !r.failures.isEmpty {
+      failures.append("invariant mode, \(r.name) \(r.dtype) D\(r.headDim)")
+      print("FAIL invariant mode, \(r.name) \(r.dtype) D\(r.headDim):")
+      for f in r.failures { print("  - \(f)") }
+    }
     if !failures.isEmpty {
       throw CommandLineError.candidateFailed(failures.joined(separator: ", "))
     }

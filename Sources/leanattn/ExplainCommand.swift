@@ -28,6 +28,11 @@ struct ExplainCommand: ParsableCommand {
   @Option(help: "Seed of the Philox input generator.") var seed: UInt64 = 2024
   @Option(help: "Write the timeline as SVG (one row per CTA).") var svg: String?
   @Option(help: "Write the walkthrough as one self-contained HTML page.") var html: String?
+  @Flag(
+    help:
+      "Add the invariant mode: the canonical tree, each CTA's emitted subtree states, the host finishing the tree, and the other partitioners' bits."
+  )
+  var invariant = false
 
   /// Bad sizes and unwritable files exit 2 with one line on stderr.
   func run() throws {
@@ -49,6 +54,10 @@ struct ExplainCommand: ParsableCommand {
       try writeFile(WalkthroughPage.render(walkthrough), to: html)
     }
     print(walkthrough.text(), terminator: "")
+    if invariant {
+      let tree = try CanonicalTreeWalkthrough(walkthrough.configuration)
+      print("\n" + tree.text(), terminator: "")
+    }
   }
 }
 

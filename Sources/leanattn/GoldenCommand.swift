@@ -16,11 +16,20 @@ struct GoldenCommand: ParsableCommand {
   var corpus = false
   @Option(help: "Output folder.") var out: String
   @Option(help: "Input dtype f16, bf16 or f32 (default: the case's).") var dtype: String?
-  @Option(parsing: .unconditional, help: "Seed of the Philox input generator.", transform: SeedArgument.parse)
+  @Option(
+    parsing: .unconditional, help: "Seed of the Philox input generator.",
+    transform: SeedArgument.parse)
   var seed: UInt64 = CaseCatalog.defaultSeed
   @Option(help: "Add the partial states of this partitioner's schedule.")
   var partials: PartitionerKind?
-  @Option(help: "Device preset for --partials: a100, h100, h200, l4.") var device = "h100"
+  @Option(
+    name: .customLong("tree-states"),
+    help:
+      "Add the canonical-tree node states of this partitioner's schedule (tree_o, tree_lse; Docs/PartitionInvariance.md)."
+  )
+  var treeStates: PartitionerKind?
+  @Option(help: "Device preset for --partials and --tree-states: a100, h100, h200, l4.")
+  var device = "h100"
   @Flag(help: "Flush each file to disk before renaming it into place (durable across power loss).")
   var fsync = false
 
@@ -32,8 +41,9 @@ struct GoldenCommand: ParsableCommand {
     if let dtype, CaseDType(name: dtype) == nil {
       throw ValidationError("--dtype \(dtype): allowed f16, bf16, f32")
     }
-    if corpus && (dtype != nil || partials != nil) {
-      throw ValidationError("--corpus writes the cases as committed; drop --dtype and --partials")
+    if corpus && (dtype != nil || partials != nil || treeStates != nil) {
+      throw ValidationError(
+        "--corpus writes the cases as committed; drop --dtype, --partials and --tree-states")
     }
   }
 
@@ -41,7 +51,7 @@ struct GoldenCommand: ParsableCommand {
     // Arguments and the output folder before any computing.
     try OutputLocation.checkFolder(out)
     if let caseName { _ = try CaseCatalog.named(caseName) }
-    if partials != nil { _ = try DeviceModel.preset(device) }
+    if partials != nil || treeStates != nil { _ = try DeviceModel.preset(device) }
     do {
       try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
     } catch {
@@ -70,11 +80,19 @@ struct GoldenCommand: ParsableCommand {
     let request = try partials.map {
       PartialsRequest(partitioner: $0, device: try DeviceModel.preset(device))
     }
+    let treeRequest = try treeStates.map {
+      PartialsRequest(partitioner: $0, device: try DeviceModel.preset(device))
+    }
     for (i, c) in cases.enumerated() {
       bar.show(i, cases.count, c.name)
       let path = "\(out)/\(c.name).safetensors"
-      let writer = try GoldenWriter.make(c, seed: seed, partials: request) {
+      var writer = try GoldenWriter.make(c, seed: seed, partials: request) {
         bar.show(i, cases.count, "\(c.name): \($0)")
+      }
+      if let treeRequest {
+        bar.show(i, cases.count, "\(c.name): canonical-tree node states")
+        try GoldenWriter.addCanonicalTree(
+          to: &writer, case: c, seed: seed, schedule: treeRequest)
       }
       bar.show(i, cases.count, "\(c.name): writing")
       try writer.write(to: path, sync: fsync)

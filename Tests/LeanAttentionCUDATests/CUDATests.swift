@@ -144,4 +144,35 @@ struct CUDALoaderTests {
       golden: golden, output: o, dtype: .bf16, logSumExp: r.logSumExp.map(Double.init))
     #expect(verdict.passed, "\(verdict.failures)")
   }
+
+  /// The invariant mode gives one bit pattern for every partitioner and SM
+  /// count, and passes the golden rule against the exact output.
+  @Test(
+    .enabled(
+      if: hasGPU, "no CUDA driver or device on this machine; run `leanattn cuda-check` on a GPU"))
+  func invariantModeIsTheSameBitsUnderEverySchedule() throws {
+    let device = try CUDADevice(driver: try CUDADriver())
+    let compiler = KernelCompiler(nvrtc: try NVRTC())
+    let executor = try CUDAExecutor(device: device, image: try compiler.image(arch: device.arch))
+    let golden = try GoldenFile(
+      contentsOf: fixturesFolder.appendingPathComponent("decode-gqa.safetensors").path)
+    let x = try golden.inputs(as: BFloat16.self)
+    var first: CUDAExecutor.Result?
+    for kind in PartitionerKind.allCases {
+      for sms in [1, 7, 132] {
+        let schedule = try kind.make(blockN: 128).schedule(
+          golden.problem, on: try DeviceModel(smCount: sms))
+        let r = try executor.run(schedule, on: x, order: .canonicalTree)
+        if let first {
+          #expect(r.sameOutputBits(as: first), "\(kind) on \(sms) SMs")
+        } else {
+          first = r
+          let o = r.outputBits.map { Double(BFloat16(bitPattern: $0).float) }
+          let verdict = try Comparison.judge(
+            golden: golden, output: o, dtype: .bf16, logSumExp: r.logSumExp.map(Double.init))
+          #expect(verdict.passed, "\(verdict.failures)")
+        }
+      }
+    }
+  }
 }

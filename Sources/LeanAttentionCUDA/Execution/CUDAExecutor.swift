@@ -67,11 +67,12 @@ public final class CUDAExecutor {
     public var outputBits: [UInt16]
     /// Natural-log `LSE [totalQ, Hq]`.
     public var logSumExp: [Float]
-    /// Partial outputs `[splits, totalQ, Hq, D]` (written for split outputs).
+    /// Partial outputs `[splits, totalQ, Hq, D]` (written for split outputs);
+    /// in the invariant mode the emitted node states `[slots, totalQ, Hq, D]`.
     public var partialOutput: [Float]
     /// Partial LSEs `[splits, totalQ, Hq]`; −∞ where a row has no such split.
     public var partialLogSumExp: [Float]
-    /// The partial buffers' first dimension.
+    /// The partial buffers' first dimension (node slots in the invariant mode).
     public var splits: Int
   }
 
@@ -82,13 +83,17 @@ public final class CUDAExecutor {
 
   /// Executes `schedule` on `inputs`: setup, one launch, read-back.
   ///
+  /// With `order: .canonicalTree` (the invariant mode) O and LSE are the same
+  /// bits for every schedule of the problem, and the partial buffers hold the
+  /// emitted canonical-tree node states by slot (``TreeUpload``).
+  ///
   /// - Throws: ``CUDAError/unsupported(_:)`` for a problem or schedule the
   ///   kernels do not handle, ``CUDAError/peerNeverArrived(waitMilliseconds:)``,
   ///   or a failing driver call.
   public func run<Element: CUDAElement>(
-    _ schedule: Schedule, on inputs: AttentionInputs<Element>
+    _ schedule: Schedule, on inputs: AttentionInputs<Element>, order: ReductionOrder = .leftFold
   ) throws(CUDAError) -> Result {
-    let launch = try DecodeLaunch(self, schedule: schedule, inputs: inputs)
+    let launch = try DecodeLaunch(self, schedule: schedule, inputs: inputs, order: order)
     try launch.enqueue()
     try launch.finish()
     return try launch.readBack()

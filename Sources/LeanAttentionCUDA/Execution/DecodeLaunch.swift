@@ -15,6 +15,12 @@ import LeanAttention
 ///   launch's *epoch* into its flag, and every launch has a new epoch, so the
 ///   flags are zeroed once at setup, never per launch.
 ///
+/// With `order: .canonicalTree` (the invariant mode) the `la_tree_*` kernels
+/// run instead: each piece writes the states of its complete subtrees of the
+/// output's ``CanonicalTree`` to partial slots (``TreeUpload``) and the host
+/// or the combine pass finishes the tree, so O and LSE are the same bits under
+/// every schedule of the problem (`Docs/PartitionInvariance.md`).
+///
 /// A waiting host needs its peers to be resident, so a host-merge schedule
 /// with more CTAs than the GPU holds at once is refused; and a host waits at
 /// most `waitNanoseconds` for each peer, then gives up and the launch reports
@@ -24,8 +30,10 @@ public final class DecodeLaunch {
   public let grid: Int
   /// CTAs of the combine launch (0 for host-merge schedules).
   public let combineGrid: Int
-  /// The partial buffers' first dimension.
+  /// The partial buffers' first dimension: splits, or node slots in the invariant mode.
   public let splits: Int
+  /// The reduction order the kernels follow.
+  public let order: ReductionOrder
   /// Query rows held by one pass of the segment kernel (1, 2, 4 or 8).
   public let rowsPerPass: Int
   /// The segment kernel's name.
@@ -54,23 +62,27 @@ public final class DecodeLaunch {
   ///   - schedule: any valid schedule of `inputs.problem`; its pieces, reduction
   ///     groups and strategy are uploaded as they are.
   ///   - inputs: Q, K and V in a 16-bit storage type.
+  ///   - order: `.leftFold` (the normal kernels) or `.canonicalTree` (the invariant mode).
   ///   - waitNanoseconds: a host CTA's longest wait for one peer.
   /// - Throws: ``CUDAError/unsupported(_:)`` for a problem or schedule the
   ///   kernels do not handle, or a failing driver call.
   public convenience init<Element: CUDAElement>(
     _ executor: CUDAExecutor, schedule: Schedule, inputs: AttentionInputs<Element>,
-    waitNanoseconds: Int64 = 10_000_000_000
+    order: ReductionOrder = .leftFold, waitNanoseconds: Int64 = 10_000_000_000
   ) throws(CUDAError) {
     let upload = try ScheduleUpload(schedule, problem: inputs.problem)
+    let tree = order == .canonicalTree ? try TreeUpload(schedule, upload: upload) : nil
     try self.init(
-      executor, upload: upload, reduction: schedule.reduction, blockN: schedule.blockN,
-      outputs: schedule.outputs, inputs: inputs, waitNanoseconds: waitNanoseconds)
+      executor, upload: upload, tree: tree, reduction: schedule.reduction,
+      blockN: schedule.blockN, outputs: schedule.outputs, inputs: inputs,
+      waitNanoseconds: waitNanoseconds)
   }
 
   /// Sets up an uploaded schedule. Used directly to run a deliberately broken
   /// upload (a host whose peer never arrives).
   init<Element: CUDAElement>(
-    _ executor: CUDAExecutor, upload: ScheduleUpload, reduction: ReductionStrategy, blockN: Int,
+    _ executor: CUDAExecutor, upload: ScheduleUpload, tree: TreeUpload? = nil,
+    reduction: ReductionStrategy, blockN: Int,
     outputs tiles: [OutputTile], inputs: AttentionInputs<Element>, waitNanoseconds: Int64
   ) throws(CUDAError) {
     let p = inputs.problem
@@ -81,13 +93,15 @@ public final class DecodeLaunch {
     headDim = p.headDim
     rows = p.totalQueryTokens * p.queryHeads
     grid = upload.grid
-    splits = upload.maxSplits
+    order = tree == nil ? .leftFold : .canonicalTree
+    splits = tree?.maxSlots ?? upload.maxSplits
     rowsPerPass = DecodeSupport.rowsPerPass(groupSize: p.groupSize)
     let suffix = "\(Element.kernelSuffix)_d\(p.headDim)"
-    kernelName = "la_segments_\(suffix)_r\(rowsPerPass)"
+    let prefix = tree == nil ? "la" : "la_tree"
+    kernelName = "\(prefix)_segments_\(suffix)_r\(rowsPerPass)"
     segmentsKernel = try executor.function(kernelName)
     let combining = reduction == .combinePass
-    combineKernel = combining ? try executor.function("la_combine_\(suffix)") : nil
+    combineKernel = combining ? try executor.function("\(prefix)_combine_\(suffix)") : nil
     if !combining && upload.pieceCounts.contains(where: { $0 > 1 }) {
       let resident = try executor.residentCTAs(segmentsKernel)
       guard upload.grid <= resident else {
@@ -121,12 +135,22 @@ public final class DecodeLaunch {
     let segments = try DeviceBuffer(driver, upload.segments)
     let outputs = try DeviceBuffer(driver, upload.outputs)
     let pieceCounts = try DeviceBuffer(driver, upload.pieceCounts)
-    buffers = [q, kvOffsets, pageTable, visibleBuffer, ctaOffsets, segments, outputs, pieceCounts]
+    var held = [q, kvOffsets, pageTable, visibleBuffer, ctaOffsets, segments, outputs, pieceCounts]
+    var treeArrays: (outputs: DeviceBuffer, slots: DeviceBuffer, nodes: DeviceBuffer)?
+    if let tree {
+      treeArrays = (
+        try DeviceBuffer(driver, tree.outputs), try DeviceBuffer(driver, tree.segmentSlots),
+        try DeviceBuffer(driver, tree.nodes)
+      )
+      if let t = treeArrays { held += [t.outputs, t.slots, t.nodes] }
+    }
+    buffers = held
 
     // Outputs; flags and the error word are zeroed here, once.
     partialO = try DeviceBuffer(driver, bytes: splits * rows * p.headDim * 4)
     partialLSE = try DeviceBuffer(driver, bytes: splits * rows * 4)
-    flags = try DeviceBuffer(driver, bytes: max(1, upload.pieceCounts.count * splits) * 4)
+    flags = try DeviceBuffer(
+      driver, bytes: max(1, upload.pieceCounts.count * upload.maxSplits) * 4)
     error = try DeviceBuffer(driver, bytes: 4)
     o = try DeviceBuffer(driver, bytes: rows * p.headDim * 2)
     lse = try DeviceBuffer(driver, bytes: rows * 4)
@@ -168,13 +192,19 @@ public final class DecodeLaunch {
     k.error = error.address
     k.o = o.address
     k.lse = lse.address
+    if let treeArrays, let tree {
+      k.treeOutputs = treeArrays.outputs.address
+      k.treeSlots = treeArrays.slots.address
+      k.treeNodes = treeArrays.nodes.address
+      k.maxSlots = Int32(clamping: tree.maxSlots)
+    }
     // DecodeSupport bounds rows, tokens and pages by Int32.max.
     k.pageWidth = Int32(pageWidth)
     k.pageSize = Int32(pageSize)
     k.queryHeads = Int32(p.queryHeads)
     k.kvHeads = Int32(p.kvHeads)
     k.blockN = Int32(clamping: blockN)
-    k.maxSplits = Int32(clamping: splits)
+    k.maxSplits = Int32(clamping: upload.maxSplits)
     k.totalRows = Int32(rows)
     k.mode = combining ? .partialsOnly : .hostMerge
     k.epoch = 0

@@ -1,5 +1,5 @@
-import Foundation
 import FileIntegrity
+import Foundation
 
 /// Compiles the embedded kernel source with NVRTC and caches the images on disk.
 ///
@@ -17,8 +17,10 @@ public struct KernelCompiler {
     var names = ["la_spin"]
     for dtype in ["f16", "bf16"] {
       for d in supportedHeadDims {
-        for r in [1, 2, 4, 8] { names.append("la_segments_\(dtype)_d\(d)_r\(r)") }
-        names.append("la_combine_\(dtype)_d\(d)")
+        for prefix in ["la", "la_tree"] {
+          for r in [1, 2, 4, 8] { names.append("\(prefix)_segments_\(dtype)_d\(d)_r\(r)") }
+          names.append("\(prefix)_combine_\(dtype)_d\(d)")
+        }
       }
     }
     return names

@@ -4,7 +4,7 @@
 /// same names in the same order (``fieldNames``, compared with the source by a
 /// test) and lays the values out as the C compiler does: every field at a
 /// multiple of its size. `LaParams` puts its pointers first, then its 32-bit
-/// fields, then its 64-bit one, so there is no padding.
+/// fields (an even number of them), then its 64-bit one, so there is no padding.
 public struct KernelParameters {
   /// How pieces of a split output are merged: the `mode` field.
   public enum Mode: Int32, Sendable {
@@ -46,6 +46,15 @@ public struct KernelParameters {
   public var o: UInt64 = 0
   /// `lse`: F32 `[totalRows]`, natural log.
   public var lse: UInt64 = 0
+  /// `tree_outputs`: int32 `[tiles, 3]`, each output's first visible block,
+  /// tile count and emitted node count (``TreeUpload``); invariant mode only.
+  public var treeOutputs: UInt64 = 0
+  /// `tree_slots`: int32 `[n]`, each segment's first node slot
+  /// (``TreeUpload``); invariant mode only.
+  public var treeSlots: UInt64 = 0
+  /// `tree_nodes`: int32 `[tiles, maxSlots, 2]`, the level and index of each
+  /// emitted node (``TreeUpload``); invariant mode only.
+  public var treeNodes: UInt64 = 0
   /// `page_width`: pages per request in ``pageTable``.
   public var pageWidth: Int32 = 0
   /// `page_size`: tokens per page; 0 for the contiguous layout.
@@ -64,6 +73,10 @@ public struct KernelParameters {
   public var mode: Mode = .hostMerge
   /// `epoch`: never 0, and different from the previous launch's, so flags need no reset.
   public var epoch: Int32 = 1
+  /// `max_slots`: the partial buffers' first dimension in the invariant mode (node slots).
+  public var maxSlots: Int32 = 1
+  /// Unused: keeps the 32-bit fields an even number, so the 64-bit one needs no padding.
+  public var padding: Int32 = 0
   /// `scale_log2`: the softmax scale × log2(e).
   public var scaleLog2: Float = 0
   /// `wait_ns`: a host's longest wait for one peer.
@@ -75,9 +88,9 @@ public struct KernelParameters {
   /// The C field names in declaration order (`struct LaParams`).
   public static let fieldNames = [
     "q", "k", "v", "kv_offsets", "page_table", "visible", "cta_offsets", "segs", "outputs",
-    "piece_counts", "partial_o", "partial_lse", "flags", "error", "o", "lse", "page_width",
-    "page_size", "hq", "hkv", "block_n", "max_splits", "total_rows", "mode", "epoch",
-    "scale_log2", "wait_ns",
+    "piece_counts", "partial_o", "partial_lse", "flags", "error", "o", "lse", "tree_outputs",
+    "tree_slots", "tree_nodes", "page_width", "page_size", "hq", "hkv", "block_n",
+    "max_splits", "total_rows", "mode", "epoch", "max_slots", "pad_", "scale_log2", "wait_ns",
   ]
 
   /// The struct's bytes, in ``fieldNames`` order.
@@ -89,10 +102,11 @@ public struct KernelParameters {
     }
     for p in [
       q, k, v, kvOffsets, pageTable, visible, ctaOffsets, segments, outputs, pieceCounts,
-      partialO, partialLSE, flags, error, o, lse,
+      partialO, partialLSE, flags, error, o, lse, treeOutputs, treeSlots, treeNodes,
     ] { put(p) }
     for i in [
       pageWidth, pageSize, queryHeads, kvHeads, blockN, maxSplits, totalRows, mode.rawValue, epoch,
+      maxSlots, padding,
     ] { put(i) }
     put(scaleLog2.bitPattern)
     put(waitNanoseconds)

@@ -19,6 +19,14 @@
 //     their flag (the launch's epoch) after a __threadfence. In partials-only
 //     mode (fixed-split) nothing waits: la_combine merges afterwards.
 //   la_combine_<dtype>_d<D>: one warp per row merges that row's splits.
+//   la_tree_segments_<dtype>_d<D>_r<R>, la_tree_combine_<dtype>_d<D>: the
+//     invariant mode (canonical reduction tree, Docs/PartitionInvariance.md).
+//     A CTA computes every tile (blockN keys) of its range from a fresh state,
+//     merges the tiles into the complete subtrees of the canonical tree inside
+//     the range, and writes each subtree's state to its slot; the host (lean)
+//     or the combine pass finishes the tree. Every merge is one formula of
+//     correctly rounded operations and ex2/lg2, so the output is the same bits
+//     under every schedule.
 // Every sum runs in a fixed order, so a launch is bitwise reproducible.
 
 #define LA_LEAN 0
@@ -28,6 +36,8 @@
 #define LA_LN2 0.6931471805599453f
 #define LA_WARPS 4
 #define LA_THREADS (32 * LA_WARPS)
+// The deepest stack of node states the invariant mode keeps (tree height + 1).
+#define LA_TREE_DEPTH 24
 
 typedef unsigned short u16;
 typedef unsigned int u32;
@@ -52,6 +62,9 @@ struct LaParams {
   int* error;                // [1]: set to 1 when a host gave up waiting
   u16* o;                    // [total_rows, D]
   float* lse;                // [total_rows]
+  const int* tree_outputs;   // [tiles, 3]: first visible block, tiles, emitted nodes (invariant mode)
+  const int* tree_slots;     // [n]: the segment's first node slot (invariant mode)
+  const int* tree_nodes;     // [tiles, max_slots, 2]: level and index of each emitted node
   int page_width;
   int page_size;             // 0: contiguous
   int hq;
@@ -61,6 +74,8 @@ struct LaParams {
   int total_rows;
   int mode;                  // LA_LEAN or LA_PARTIALS_ONLY
   int epoch;                 // never 0; differs from the previous launch's
+  int max_slots;             // invariant mode: partial buffers' first dimension (node slots)
+  int pad_;                  // keeps the 64-bit field aligned without implicit padding
   float scale_log2;          // softmax scale × log2(e)
   long long wait_ns;         // a host's longest wait for one peer
 };
@@ -188,10 +203,21 @@ struct Scratch {
 // Runs keys [lo, hi) of request b, KV head g for packed rows row_base + r0 + r
 // (r < R, row < row_end), then writes each row's state: O and LSE directly, or
 // the partial state of `split`.
-template <class T, int D, int R>
+// Elements of a row one thread owns at the end of a pass: t, t + 128, ….
+#define LA_EPT(D) (((D) + LA_THREADS - 1) / LA_THREADS)
+
+// The state a pass leaves in each thread (invariant mode): its elements of
+// the normalized o of every row, and every row's natural LSE.
+template <int D, int R>
+struct Leaf {
+  float o[R][LA_EPT(D)];
+  float lse[R];
+};
+
+template <class T, int D, int R, bool TREE = false>
 __device__ void attend(
     const LaParams& p, Scratch<D, R>& sm, int b, int g, int row_base, int r0, int row_end,
-    int lo, int hi, bool direct, int split) {
+    int lo, int hi, bool direct, int split, Leaf<D, R>* leaf = nullptr) {
   constexpr int LPK = D / 8;         // lanes per key: 8 elements (16 bytes) each
   constexpr int KPW = 32 / LPK;      // keys per warp per step
   // Steps per batch of loads: 16 to 32 16-byte loads in flight per thread.
@@ -314,6 +340,38 @@ __device__ void attend(
     }
   }
   __syncthreads();
+  if (TREE) {
+    // The same merge of the warps, kept in each thread (every thread computes
+    // every row's LSE): the tile's state, with no write to memory.
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      if (r0 + r >= row_end) continue;
+      float mx = -LA_INF;
+#pragma unroll
+      for (int w = 0; w < LA_WARPS; ++w) mx = fmaxf(mx, sm.m[w][r]);
+      float c[LA_WARPS];
+      float lt = 0.f;
+#pragma unroll
+      for (int w = 0; w < LA_WARPS; ++w) {
+        c[w] = mx == -LA_INF ? 0.f : scale_from(sm.m[w][r], mx);
+        lt += sm.l[w][r] * c[w];
+      }
+      const float inv = lt > 0.f ? 1.f / lt : 0.f;
+      leaf->lse[r] = lt > 0.f ? (mx + log2f(lt)) * LA_LN2 : -LA_INF;
+#pragma unroll
+      for (int x = 0; x < LA_EPT(D); ++x) {
+        const int e = threadIdx.x + x * LA_THREADS;
+        float a = 0.f;
+        if (e < D) {
+#pragma unroll
+          for (int w = 0; w < LA_WARPS; ++w) a += sm.acc[w][r][e] * c[w];
+        }
+        leaf->o[r][x] = a * inv;
+      }
+    }
+    __syncthreads();  // the scratch is reused by the next tile
+    return;
+  }
   // Merge the warps in order 0..3; thread t owns elements t, t + 128, … of every row.
   for (int r = 0; r < R && r0 + r < row_end; ++r) {
     const int row = row_base + r0 + r;
@@ -401,6 +459,240 @@ __device__ void segments(const LaParams& p) {
   }
 }
 
+// ---- Invariant mode: the canonical reduction tree ----
+
+__device__ __forceinline__ float la_ex2(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+}
+
+__device__ __forceinline__ float la_lg2(float x) {
+  float y;
+  asm("lg2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+}
+
+// The weights of merge(a, b) of two states (normalized o, natural LSE):
+// o = (wa·oa + wb·ob)·inv, lse = m + ln(wa + wb). Only correctly rounded
+// intrinsics (never contracted into FMAs) and single ex2/lg2 instructions, so
+// every merge of the same operands gives the same bits wherever it is inlined:
+// in a CTA's stack, in a host's finish or in the combine pass.
+struct TreeWeights {
+  float a, b, inv, lse;
+};
+
+__device__ __forceinline__ TreeWeights tree_weights(float la, float lb) {
+  TreeWeights w;
+  const float m = fmaxf(la, lb);
+  if (m == -LA_INF) {  // both empty: the empty state
+    w.a = 0.f;
+    w.b = 0.f;
+    w.inv = 0.f;
+    w.lse = -LA_INF;
+    return w;
+  }
+  w.a = la == -LA_INF ? 0.f : la_ex2(__fmul_rn(__fsub_rn(la, m), LA_LOG2E));
+  w.b = lb == -LA_INF ? 0.f : la_ex2(__fmul_rn(__fsub_rn(lb, m), LA_LOG2E));
+  const float s = __fadd_rn(w.a, w.b);
+  w.inv = __fdiv_rn(1.f, s);
+  w.lse = __fadd_rn(m, __fmul_rn(la_lg2(s), LA_LN2));
+  return w;
+}
+
+__device__ __forceinline__ float tree_mix(const TreeWeights& w, float oa, float ob) {
+  return __fmul_rn(__fadd_rn(__fmul_rn(w.a, oa), __fmul_rn(w.b, ob)), w.inv);
+}
+
+// b = a ⊕ b for every row of a pass, a thread's elements only (a is the
+// older state: the left operand). Every thread holds every row's LSE, so
+// nothing is shared and nothing waits.
+template <int D, int R>
+__device__ __forceinline__ void tree_merge_into(
+    const Leaf<D, R>& a, Leaf<D, R>& b, int r0, int row_end) {
+#pragma unroll
+  for (int r = 0; r < R; ++r) {
+    if (r0 + r >= row_end) continue;
+    const TreeWeights w = tree_weights(a.lse[r], b.lse[r]);
+#pragma unroll
+    for (int x = 0; x < LA_EPT(D); ++x) b.o[r][x] = tree_mix(w, a.o[r][x], b.o[r][x]);
+    b.lse[r] = w.lse;
+  }
+}
+
+// Finishes the canonical tree of output `out` for one row (one warp): the
+// emitted nodes, in KV order, are pushed on a stack; two siblings on top are
+// merged into their parent, and a left child whose right sibling covers no
+// tile becomes its parent unchanged. What remains is the root: O and LSE.
+template <class T, int D>
+__device__ void tree_finish_row(const LaParams& p, int row, int out) {
+  constexpr int PER = D / 32;
+  const int lane = threadIdx.x & 31;
+  const int n = p.tree_outputs[3 * out + 1];
+  const int count = p.tree_outputs[3 * out + 2];
+  const int h = n <= 1 ? 0 : 32 - __clz(n - 1);
+  const long long rows = p.total_rows;
+  float so[LA_TREE_DEPTH][PER];
+  float sl[LA_TREE_DEPTH];
+  int lv[LA_TREE_DEPTH];
+  long long ix[LA_TREE_DEPTH];
+  // Nodes are read in batches, every load of a batch issued before the first
+  // is used: the finish is latency-bound (one dependent L2 read per node otherwise).
+  constexpr int B = 4;
+  int sp = 0;
+  for (int j0 = 0; j0 < count; j0 += B) {
+    float bl[B];
+    float bo[B][PER];
+#pragma unroll
+    for (int u = 0; u < B; ++u) {
+      const int j = min(j0 + u, count - 1);  // past the end: the last node again, unused
+      bl[u] = __ldcg(p.partial_lse + j * rows + row);
+      const float* src = p.partial_o + ((long long)j * rows + row) * D + lane * PER;
+#pragma unroll
+      for (int i = 0; i < PER; ++i) bo[u][i] = __ldcg(src + i);
+    }
+#pragma unroll
+    for (int u = 0; u < B; ++u) {
+      const int j = j0 + u;
+      if (j < count && sp < LA_TREE_DEPTH) {
+        const int* node = p.tree_nodes + ((long long)out * p.max_slots + j) * 2;
+        lv[sp] = node[0];
+        ix[sp] = node[1];
+        sl[sp] = bl[u];
+#pragma unroll
+        for (int i = 0; i < PER; ++i) so[sp][i] = bo[u][i];
+        ++sp;
+        for (;;) {
+          const int t = sp - 1;
+          if (sp >= 2 && lv[t - 1] == lv[t] && (ix[t - 1] & 1) == 0 && ix[t] == ix[t - 1] + 1) {
+            const TreeWeights w = tree_weights(sl[t - 1], sl[t]);
+#pragma unroll
+            for (int i = 0; i < PER; ++i) so[t - 1][i] = tree_mix(w, so[t - 1][i], so[t][i]);
+            sl[t - 1] = w.lse;
+            lv[t - 1] += 1;
+            ix[t - 1] >>= 1;
+            --sp;
+          } else if (lv[t] < h && (ix[t] & 1) == 0 && ((ix[t] + 1) << lv[t]) >= n) {
+            lv[t] += 1;  // no right sibling: the parent has this node's value
+            ix[t] >>= 1;
+          } else {
+            break;
+          }
+        }
+      } else if (j < count) {  // the executor bounds the height; never reached
+        if (lane == 0) atomicExch(p.error, 2);
+      }
+    }
+  }
+  if (sp != 1) return;  // only with the error word set
+#pragma unroll
+  for (int i = 0; i < PER; ++i) p.o[(long long)row * D + lane * PER + i] = T::store(so[0][i]);
+  if (lane == 0) p.lse[row] = sl[0];
+}
+
+template <class T, int D, int R>
+__device__ void tree_segments(const LaParams& p) {
+  __shared__ Scratch<D, R> sm;
+  const int group = p.hq / p.hkv;
+  const int warp = threadIdx.x >> 5;
+  // Each thread's stack of node states (its elements, every row's LSE): local
+  // memory, cached in L1, touched only by its thread.
+  Leaf<D, R> stack[LA_TREE_DEPTH];
+  for (int s = p.cta_offsets[blockIdx.x]; s < p.cta_offsets[blockIdx.x + 1]; ++s) {
+    const int out = p.segs[4 * s], first = p.segs[4 * s + 1], end = p.segs[4 * s + 2];
+    const int split = p.segs[4 * s + 3];
+    const int b = p.outputs[3 * out], g = p.outputs[3 * out + 1];
+    const int row_base = p.outputs[3 * out + 2];
+    const int pieces = p.piece_counts[out];
+    const int fb = p.tree_outputs[3 * out];
+    const int n = p.tree_outputs[3 * out + 1];
+    const int h = n <= 1 ? 0 : 32 - __clz(n - 1);
+    const long long vlo = p.visible[2 * b], vhi = p.visible[2 * b + 1];
+    // The piece is the whole tree: its one node is the root, written as O.
+    const bool direct = pieces == 1 && p.mode == LA_LEAN;
+    const long long a = first - fb, z = end - fb;
+    for (int r0 = 0; r0 < group; r0 += R) {
+      long long slot = p.tree_slots[s];
+      // The complete subtrees inside [a, z), greedily from a (CanonicalTree.decomposition).
+      for (long long i = a; i < z;) {
+        int k = 0;
+        while (k < h && (i & ((1LL << (k + 1)) - 1)) == 0 &&
+               min(i + (1LL << (k + 1)), (long long)n) <= z)
+          ++k;
+        const long long e = min(i + (1LL << k), (long long)n);
+        // Its value: the tiles from fresh states, merged as a binary counter
+        // (after the c-th tile, one merge per trailing zero of c) …
+        int sp = 0;
+        Leaf<D, R> cur;
+        for (long long t = i; t < e; ++t) {
+          const long long blk = fb + t;
+          const int lo = (int)max(blk * p.block_n, vlo);
+          const int hi = (int)min((blk + 1) * p.block_n, vhi);
+          attend<T, D, R, true>(p, sm, b, g, row_base, r0, group, lo, hi, false, 0, &cur);
+          for (long long c = t - i + 1; (c & 1) == 0; c >>= 1) tree_merge_into(stack[--sp], cur, r0, group);
+          stack[sp++] = cur;
+        }
+        // … and a node cut by the tree's end is the right fold of what is left.
+        cur = stack[--sp];
+        while (sp > 0) tree_merge_into(stack[--sp], cur, r0, group);
+#pragma unroll
+        for (int r = 0; r < R; ++r) {
+          if (r0 + r >= group) continue;
+          const int row = row_base + r0 + r;
+          const long long at = slot * p.total_rows + row;
+#pragma unroll
+          for (int x = 0; x < LA_EPT(D); ++x) {
+            const int el = threadIdx.x + x * LA_THREADS;
+            if (el >= D) continue;
+            if (direct) {
+              p.o[(long long)row * D + el] = T::store(cur.o[r][x]);
+            } else {
+              p.partial_o[at * D + el] = cur.o[r][x];
+            }
+          }
+          if (threadIdx.x == 0) {
+            if (direct) {
+              p.lse[row] = cur.lse[r];
+            } else {
+              p.partial_lse[at] = cur.lse[r];
+            }
+          }
+        }
+        ++slot;
+        i = e;
+      }
+    }
+    if (direct || p.mode != LA_LEAN) continue;
+    // Peers publish; the host (split 0) waits, then finishes the tree.
+    __threadfence();
+    __syncthreads();
+    if (split > 0) {
+      if (threadIdx.x == 0) atomicExch(&p.flags[out * p.max_splits + split], p.epoch);
+      continue;
+    }
+    if (threadIdx.x == 0) {
+      for (int k = 1; k < pieces; ++k) {
+        if (!wait_for(p, p.flags + out * p.max_splits + k)) {
+          atomicExch(p.error, 1);
+          break;
+        }
+      }
+      __threadfence();
+    }
+    __syncthreads();
+    for (int r = warp; r < group; r += LA_WARPS) tree_finish_row<T, D>(p, row_base + r, out);
+  }
+}
+
+template <class T, int D>
+__device__ void tree_combine(const LaParams& p, const int* row_output) {
+  const int row = blockIdx.x * LA_WARPS + (threadIdx.x >> 5);
+  if (row >= p.total_rows) return;
+  const int out = row_output[row];
+  if (out < 0) return;
+  tree_finish_row<T, D>(p, row, out);
+}
+
 template <class T, int D>
 __device__ void combine(const LaParams& p, const int* row_output) {
   const int row = blockIdx.x * LA_WARPS + (threadIdx.x >> 5);
@@ -416,6 +708,14 @@ __device__ void combine(const LaParams& p, const int* row_output) {
     segments<T, D, R>(p);                                                          \
   }
 
+// Held to the normal kernels' occupancy (4, 3 and 2 CTAs per SM for 1, 2 and
+// 4–8 rows a pass), which they reach by themselves.
+#define LA_TREE_SEGMENTS(NAME, T, D, R)                                            \
+  extern "C" __global__ void __launch_bounds__(LA_THREADS, R == 1 ? 4 : R == 2 ? 3 : 2)\
+      la_tree_segments_##NAME##_d##D##_r##R(const LaParams p) {                    \
+    tree_segments<T, D, R>(p);                                                     \
+  }
+
 #define LA_INSTANTIATE(NAME, T, D)                                                 \
   LA_SEGMENTS(NAME, T, D, 1)                                                       \
   LA_SEGMENTS(NAME, T, D, 2)                                                       \
@@ -424,6 +724,14 @@ __device__ void combine(const LaParams& p, const int* row_output) {
   extern "C" __global__ void __launch_bounds__(LA_THREADS)                         \
       la_combine_##NAME##_d##D(const LaParams p, const int* row_output) {          \
     combine<T, D>(p, row_output);                                                  \
+  }                                                                                \
+  LA_TREE_SEGMENTS(NAME, T, D, 1)                                                  \
+  LA_TREE_SEGMENTS(NAME, T, D, 2)                                                  \
+  LA_TREE_SEGMENTS(NAME, T, D, 4)                                                  \
+  LA_TREE_SEGMENTS(NAME, T, D, 8)                                                  \
+  extern "C" __global__ void __launch_bounds__(LA_THREADS)                         \
+      la_tree_combine_##NAME##_d##D(const LaParams p, const int* row_output) {     \
+    tree_combine<T, D>(p, row_output);                                             \
   }
 
 // Spins for `ns` nanoseconds: the benchmark enqueues it first so that the
