@@ -6,15 +6,18 @@ import LeanAttentionGolden
 /// result compared across partitioners.
 ///
 /// The numbers come from fixed-order Float64 arithmetic
-/// (``ScheduleExecutor/runCanonicalTree(_:on:in:arithmetic:)``) on the same
+/// (`ScheduleExecutor.runCanonicalTree(_:on:in:arithmetic:)`) on the same
 /// seeded inputs as ``Walkthrough``, so they are the same on every machine.
 public struct CanonicalTreeWalkthrough: Sendable {
   /// One emitted complete subtree.
   public struct EmittedNode: Hashable, Sendable {
-    /// The output tile and the CTA, split and node that emitted it.
+    /// The output tile the node belongs to.
     public var output: Int
+    /// The CTA that emitted it.
     public var cta: Int
+    /// The piece (split) of the output that emitted it, in KV order.
     public var split: Int
+    /// Its level and index in the output's canonical tree.
     public var node: CanonicalTree.Node
     /// Its tiles, counted from the output's first visible block.
     public var tiles: Range<Int>
@@ -42,7 +45,7 @@ public struct CanonicalTreeWalkthrough: Sendable {
 
   /// Builds the invariant-mode walkthrough of `configuration`.
   ///
-  /// - Throws: ``AttentionError`` as ``Walkthrough/init(_:)`` does.
+  /// - Throws: `AttentionError` as ``Walkthrough/init(_:)`` does.
   /// - Complexity: O(tokens · heads · D) per partitioner (all of them are run).
   public init(_ configuration: WalkthroughConfiguration) throws(AttentionError) {
     self.configuration = configuration
@@ -125,7 +128,7 @@ public struct CanonicalTreeWalkthrough: Sendable {
   }
 
   /// The walkthrough as text: the tree structure
-  /// (``CanonicalTree/explanation(of:maxOutputs:maxTreeTiles:)``), then each
+  /// (`CanonicalTree.explanation(of:maxOutputs:maxTreeTiles:)`), then each
   /// emitted node's state (first row of each output, LSE and the first
   /// elements of `o`), the finished rows against exact attention, and the
   /// other partitioners' bits.

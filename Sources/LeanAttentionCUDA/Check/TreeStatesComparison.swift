@@ -4,7 +4,7 @@ import LeanAttention
 ///
 /// In the invariant mode the kernels write node `j` of an output (its `j`-th
 /// emitted complete subtree in KV order) at partial slot `j`, the layout of
-/// ``CanonicalTreeExecution/splitMajorNodeStates()`` and of golden files'
+/// `CanonicalTreeExecution.splitMajorNodeStates()` and of golden files'
 /// `tree_o`/`tree_lse`. Both sides must run the same schedule. As with partial
 /// states, the GPU writes an output's nodes when a combine pass finishes the
 /// tree, or when the output has several pieces for its host to finish (an

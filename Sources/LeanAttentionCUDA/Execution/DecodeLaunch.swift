@@ -3,7 +3,7 @@ import LeanAttention
 /// One schedule on one set of inputs, resident on the device: buffers set up
 /// once, launched any number of times, read back on demand.
 ///
-/// ``CUDAExecutor/run(_:on:)`` is setup, one launch and read-back; the CUDA
+/// ``CUDAExecutor/run(_:on:order:)`` is setup, one launch and read-back; the CUDA
 /// benchmark sets up once and launches many times, rotating among copies of
 /// K and V. The reduction follows `schedule.reduction`:
 ///
@@ -17,7 +17,7 @@ import LeanAttention
 ///
 /// With `order: .canonicalTree` (the invariant mode) the `la_tree_*` kernels
 /// run instead: each piece writes the states of its complete subtrees of the
-/// output's ``CanonicalTree`` to partial slots (``TreeUpload``) and the host
+/// output's `CanonicalTree` to partial slots (``TreeUpload``) and the host
 /// or the combine pass finishes the tree, so O and LSE are the same bits under
 /// every schedule of the problem (`Docs/PartitionInvariance.md`).
 ///

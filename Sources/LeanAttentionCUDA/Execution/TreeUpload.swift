@@ -3,7 +3,7 @@ import LeanAttention
 /// What the invariant (canonical-tree) kernels read beside a ``ScheduleUpload``.
 ///
 /// Every piece of an output emits the states of the complete subtrees of the
-/// output's ``CanonicalTree`` inside its range (``CanonicalTree/decomposition(of:)``);
+/// output's `CanonicalTree` inside its range (`CanonicalTree.decomposition(of:)`);
 /// node `j` of an output, in KV order, goes to partial slot `j` — the slot
 /// order of `GoldenWriter.addCanonicalTree`'s `tree_o`.
 ///
@@ -12,8 +12,13 @@ import LeanAttention
 /// - `nodes [tiles, maxSlots, 2]`: (level, index) of each emitted node, for the
 ///   host or the combine pass that finishes the tree.
 public struct TreeUpload: Hashable, Sendable {
+  /// `[tiles, 3]`: each output's first visible block, tile count and number
+  /// of emitted nodes.
   public var outputs: [Int32]
+  /// `[n]`: the partial slot of each uploaded segment's first emitted node.
   public var segmentSlots: [Int32]
+  /// `[tiles, maxSlots, 2]`: the level and index of each emitted node, in KV
+  /// order, for the host or the combine pass that finishes the tree.
   public var nodes: [Int32]
   /// The most nodes any output emits (at least 1): the partial buffers' first dimension.
   public var maxSlots: Int
