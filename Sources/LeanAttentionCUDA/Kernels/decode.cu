@@ -480,6 +480,7 @@ __device__ __forceinline__ void load_chunks(const u16* base, long long at, bool 
 // elements 32c + 8(l % 4) …) and the registers are used as fragments as they
 // are. Only V needs its key pairs in one register: movmatrix transposes each
 // 8×8 block, and Pᵀ's two blocks, in registers (no shared memory in the loop).
+// The next step's K loads are issued before the softmax and P·V of this step.
 // Softmax is online and per warp (base 2, Float32); P is rounded to the
 // input type for the second product (as FlashAttention does); l sums the
 // Float32 P. Every sum runs in a fixed order: launches are repeatable.
@@ -510,41 +511,21 @@ __device__ void attend_mma(
       for (int e = 0; e < 4; ++e) o[c][t][e] = 0.f;
   float m[2] = {-LA_INF, -LA_INF}, l[2] = {0.f, 0.f};
 
-  // With D ≤ 128 the next step's K and V are loaded at the top of a step
-  // (register double buffering: a step's compute overlaps the next step's
-  // loads). With D = 256 both buffers do not fit the registers: V is loaded
-  // at the top of its own step and only the next K ahead.
-  constexpr bool AHEAD = D <= 128;
   int base = lo + warp * STEP;
   long long at[2];
   bool ok[2];
-  u32 kf[2][4 * C], vf[2][4 * C];
+  u32 kf[2][4 * C];
 #pragma unroll
   for (int x = 0; x < 2; ++x) {
     const int j = base + gi + 8 * x;
     ok[x] = j < hi;
     at[x] = ok[x] ? kv_row(p, b, j, g, D) + 8 * q : 0;
     load_chunks<D>(p.k, at[x], ok[x], kf[x]);
-    if (AHEAD) load_chunks<D>(p.v, at[x], ok[x], vf[x]);
   }
   for (; base < hi; base += STRIDE) {
-    const bool ok0 = ok[0], ok1 = ok[1];
-    const int next = base + STRIDE;
-    if (!AHEAD) {
+    u32 vf[2][4 * C];
 #pragma unroll
-      for (int x = 0; x < 2; ++x) load_chunks<D>(p.v, at[x], ok[x], vf[x]);
-    }
-    u32 kn[2][4 * C], vn[2][4 * C];
-    if (AHEAD) {
-#pragma unroll
-      for (int x = 0; x < 2; ++x) {
-        const int j = next + gi + 8 * x;
-        ok[x] = j < hi;
-        at[x] = ok[x] ? kv_row(p, b, j, g, D) + 8 * q : 0;
-        load_chunks<D>(p.k, at[x], ok[x], kn[x]);
-        load_chunks<D>(p.v, at[x], ok[x], vn[x]);
-      }
-    }
+    for (int x = 0; x < 2; ++x) load_chunks<D>(p.v, at[x], ok[x], vf[x]);
     float s[4] = {0.f, 0.f, 0.f, 0.f};
 #pragma unroll
     for (int c = 0; c < C; ++c) {
@@ -556,14 +537,14 @@ __device__ void attend_mma(
       }
     }
     // s: (key gi, row 2q), (key gi, row 2q + 1), (key gi + 8, row 2q), (key gi + 8, row 2q + 1).
-    if (!AHEAD) {
+    const bool ok0 = ok[0], ok1 = ok[1];
+    const int next = base + STRIDE;
 #pragma unroll
-      for (int x = 0; x < 2; ++x) {
-        const int j = next + gi + 8 * x;
-        ok[x] = j < hi;
-        at[x] = ok[x] ? kv_row(p, b, j, g, D) + 8 * q : 0;
-        load_chunks<D>(p.k, at[x], ok[x], kn[x]);
-      }
+    for (int x = 0; x < 2; ++x) {
+      const int j = next + gi + 8 * x;
+      ok[x] = j < hi;
+      at[x] = ok[x] ? kv_row(p, b, j, g, D) + 8 * q : 0;
+      load_chunks<D>(p.k, at[x], ok[x], kf[x]);
     }
     float pr[4];
 #pragma unroll
@@ -605,13 +586,6 @@ __device__ void attend_mma(
         T::mma(o[c][t], a, b0, b1);
       }
     }
-#pragma unroll
-    for (int x = 0; x < 2; ++x)
-#pragma unroll
-      for (int i = 0; i < 4 * C; ++i) {
-        kf[x][i] = kn[x][i];
-        if (AHEAD) vf[x][i] = vn[x][i];
-      }
   }
   // The lanes of a quad position hold the same rows' different keys: sum l
   // (butterfly, so every lane ends with the same bits).
