@@ -18,6 +18,9 @@
 //     0) then waits, boundedly, for its peers' flags and merges; peers raise
 //     their flag (the launch's epoch) after a __threadfence. In partials-only
 //     mode (fixed-split) nothing waits: la_combine merges afterwards.
+//     With R = 4 or 8 the pass's two products run on tensor cores instead
+//     (attend_mma: mma.sync m16n8k16, 16 keys a warp step); the segment end
+//     and everything after it are the same.
 //   la_combine_<dtype>_d<D>: one warp per row merges that row's splits.
 //   la_tree_segments_<dtype>_d<D>_r<R>, la_tree_combine_<dtype>_d<D>: the
 //     invariant mode (canonical reduction tree, Docs/PartitionInvariance.md).
