@@ -246,6 +246,7 @@ def main():
     ap.add_argument("--max-context", type=int, default=1 << 30, help="skip longer contexts")
     ap.add_argument("--budget-s", type=float, default=math.inf, help="stop starting shapes after this")
     ap.add_argument("--only", default="", help="comma-separated group prefixes to run")
+    ap.add_argument("--contexts", default="", help="comma-separated context lengths to keep (default: all)")
     ap.add_argument("--invariant", action="store_true",
                     help="also time the invariant (canonical-tree) mode of every partitioner")
     ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch backends")
@@ -263,6 +264,8 @@ def main():
                 continue
             L = lengths[3] if isinstance(lengths, tuple) else max(lengths)
             if L > a.max_context:
+                continue
+            if a.contexts and L not in {int(c) for c in a.contexts.split(",")}:
                 continue
             if time.time() - start > a.budget_s:
                 print(f"budget reached; stopping before {group} {L}", flush=True)

@@ -18,6 +18,9 @@
 //     0) then waits, boundedly, for its peers' flags and merges; peers raise
 //     their flag (the launch's epoch) after a __threadfence. In partials-only
 //     mode (fixed-split) nothing waits: la_combine merges afterwards.
+//     With R = 4 or 8 the pass's two products run on tensor cores instead
+//     (attend_mma: mma.sync m16n8k16, 16 keys a warp step); the segment end
+//     and everything after it are the same.
 //   la_combine_<dtype>_d<D>: one warp per row merges that row's splits.
 //   la_tree_segments_<dtype>_d<D>_r<R>, la_tree_combine_<dtype>_d<D>: the
 //     invariant mode (canonical reduction tree, Docs/PartitionInvariance.md).
@@ -96,6 +99,20 @@ struct F16 {
     asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));
     return h;
   }
+  // Two Float32 values as one f16x2 register: `lo` in the low half.
+  static __device__ __forceinline__ u32 pack(float lo, float hi) {
+    u32 r;
+    asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
+    return r;
+  }
+  // d += a·b on tensor cores (m16n8k16, Float32 accumulate).
+  static __device__ __forceinline__ void mma(float* d, const u32* a, u32 b0, u32 b1) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
+        "{%8, %9}, {%0, %1, %2, %3};"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  }
 };
 
 struct BF16 {
@@ -110,6 +127,18 @@ struct BF16 {
     u16 h;
     asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(h) : "f"(f));
     return h;
+  }
+  static __device__ __forceinline__ u32 pack(float lo, float hi) {
+    u32 r;
+    asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
+    return r;
+  }
+  static __device__ __forceinline__ void mma(float* d, const u32* a, u32 b0, u32 b1) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
+        "{%8, %9}, {%0, %1, %2, %3};"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
   }
 };
 
@@ -199,6 +228,49 @@ struct Scratch {
   float l[LA_WARPS][R];
   float acc[LA_WARPS][R][D];
 };
+
+// Merges the warps' states of a pass (in `sm`) in order 0..3 and writes
+// each row's state: O and LSE directly, or the partial state of `split`.
+// Thread t owns elements t, t + 128, … of every row.
+template <class T, int D, int R>
+__device__ void write_pass(
+    const LaParams& p, Scratch<D, R>& sm, int row_base, int r0, int row_end, bool direct,
+    int split) {
+  for (int r = 0; r < R && r0 + r < row_end; ++r) {
+    const int row = row_base + r0 + r;
+    float mx = -LA_INF;
+#pragma unroll
+    for (int w = 0; w < LA_WARPS; ++w) mx = fmaxf(mx, sm.m[w][r]);
+    float c[LA_WARPS];
+    float lt = 0.f;
+#pragma unroll
+    for (int w = 0; w < LA_WARPS; ++w) {
+      c[w] = mx == -LA_INF ? 0.f : scale_from(sm.m[w][r], mx);
+      lt += sm.l[w][r] * c[w];
+    }
+    const float inv = lt > 0.f ? 1.f / lt : 0.f;
+    const float state_lse = lt > 0.f ? (mx + log2f(lt)) * LA_LN2 : -LA_INF;
+    const long long at = (long long)split * p.total_rows + row;
+    for (int e = threadIdx.x; e < D; e += LA_THREADS) {
+      float a = 0.f;
+#pragma unroll
+      for (int w = 0; w < LA_WARPS; ++w) a += sm.acc[w][r][e] * c[w];
+      if (direct) {
+        p.o[(long long)row * D + e] = T::store(a * inv);
+      } else {
+        p.partial_o[at * D + e] = a * inv;
+      }
+    }
+    if (threadIdx.x == 0) {
+      if (direct) {
+        p.lse[row] = state_lse;
+      } else {
+        p.partial_lse[at] = state_lse;
+      }
+    }
+  }
+  __syncthreads();  // the scratch is reused by the next pass
+}
 
 // Runs keys [lo, hi) of request b, KV head g for packed rows row_base + r0 + r
 // (r < R, row < row_end), then writes each row's state: O and LSE directly, or
@@ -372,41 +444,177 @@ __device__ void attend(
     __syncthreads();  // the scratch is reused by the next tile
     return;
   }
-  // Merge the warps in order 0..3; thread t owns elements t, t + 128, … of every row.
-  for (int r = 0; r < R && r0 + r < row_end; ++r) {
-    const int row = row_base + r0 + r;
-    float mx = -LA_INF;
+  write_pass<T, D, R>(p, sm, row_base, r0, row_end, direct, split);
+}
+
+// ---- Packed GQA rows on tensor cores (R = 4 and 8, normal mode) ----
+
+// The transpose of an 8×8 b16 matrix held as one register per lane (lane l:
+// row l / 4, elements 2(l % 4) and 2(l % 4) + 1), in the same layout.
+__device__ __forceinline__ u32 transpose8(u32 x) {
+  u32 y;
+  asm volatile("movmatrix.sync.aligned.m8n8.trans.b16 %0, %1;" : "=r"(y) : "r"(x));
+  return y;
+}
+
+// Elements [32c + 8q, 32c + 8q + 8) of one row for every 32-element chunk c,
+// 16-byte loads (`at` already includes 8q), or zeros where `ok` is false.
+template <int D>
+__device__ __forceinline__ void load_chunks(const u16* base, long long at, bool ok, u32* r) {
 #pragma unroll
-    for (int w = 0; w < LA_WARPS; ++w) mx = fmaxf(mx, sm.m[w][r]);
-    float c[LA_WARPS];
-    float lt = 0.f;
+  for (int c = 0; c < D / 32; ++c) {
+    Vec16 v = ok ? load16(base + at + 32 * c) : Vec16{0, 0, 0, 0};
+    r[4 * c] = v.x;
+    r[4 * c + 1] = v.y;
+    r[4 * c + 2] = v.z;
+    r[4 * c + 3] = v.w;
+  }
+}
+
+// `attend` for R = 4 or 8 packed rows, the products on tensor cores. A warp
+// takes 16 keys a step (the CTA's warps interleave steps) and computes the
+// transposed products, so the up-to-8 rows fill the n = 8 side of
+// mma.m16n8k16 with no padding to 16:
+//   Sᵀ (16 keys × 8 rows) = K (16 × D) · Qᵀ, D/16 mmas;
+//   Oᵀ (D × 8 rows) += Vᵀ (D × 16 keys) · Pᵀ, D/16 mmas.
+// The reduction dimension of a product may be permuted as long as both
+// operands use the same permutation, so each lane reads K, V and Q with
+// 16-byte loads of 8 consecutive elements (lane l: key l / 4 and l / 4 + 8,
+// elements 32c + 8(l % 4) …) and the registers are used as fragments as they
+// are. Only V needs its key pairs in one register: movmatrix transposes each
+// 8×8 block, and Pᵀ's two blocks, in registers (no shared memory in the loop).
+// The next step's K loads are issued before the softmax and P·V of this step.
+// Softmax is online and per warp (base 2, Float32); P is rounded to the
+// input type for the second product (as FlashAttention does); l sums the
+// Float32 P. Every sum runs in a fixed order: launches are repeatable.
+template <class T, int D, int R>
+__device__ void attend_mma(
+    const LaParams& p, Scratch<D, R>& sm, int b, int g, int row_base, int r0, int row_end,
+    int lo, int hi, bool direct, int split) {
+  constexpr int C = D / 32;     // 32-element chunks of a row
+  constexpr int STEP = 16;      // keys per warp step
+  constexpr int STRIDE = LA_WARPS * STEP;
+  const int lane = threadIdx.x & 31;
+  const int warp = threadIdx.x >> 5;
+  const int gi = lane >> 2;  // fragment row group
+  const int q = lane & 3;    // position in the quad
+
+  // Qᵀ as the B operand: row gi of the pass (zeros past the group).
+  u32 qf[4 * C];
+  load_chunks<D>(p.q, (long long)(row_base + r0 + gi) * D + 8 * q, gi < R && r0 + gi < row_end, qf);
+
+  // Oᵀ tiles: dims 32c + 8(gi / 2) + 4t + (gi % 2) (+2 in the upper half) of
+  // rows 2q and 2q + 1.
+  float o[C][2][4];
 #pragma unroll
-    for (int w = 0; w < LA_WARPS; ++w) {
-      c[w] = mx == -LA_INF ? 0.f : scale_from(sm.m[w][r], mx);
-      lt += sm.l[w][r] * c[w];
-    }
-    const float inv = lt > 0.f ? 1.f / lt : 0.f;
-    const float state_lse = lt > 0.f ? (mx + log2f(lt)) * LA_LN2 : -LA_INF;
-    const long long at = (long long)split * p.total_rows + row;
-    for (int e = threadIdx.x; e < D; e += LA_THREADS) {
-      float a = 0.f;
+  for (int c = 0; c < C; ++c)
 #pragma unroll
-      for (int w = 0; w < LA_WARPS; ++w) a += sm.acc[w][r][e] * c[w];
-      if (direct) {
-        p.o[(long long)row * D + e] = T::store(a * inv);
-      } else {
-        p.partial_o[at * D + e] = a * inv;
+    for (int t = 0; t < 2; ++t)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) o[c][t][e] = 0.f;
+  float m[2] = {-LA_INF, -LA_INF}, l[2] = {0.f, 0.f};
+
+  int base = lo + warp * STEP;
+  long long at[2];
+  bool ok[2];
+  u32 kf[2][4 * C];
+#pragma unroll
+  for (int x = 0; x < 2; ++x) {
+    const int j = base + gi + 8 * x;
+    ok[x] = j < hi;
+    at[x] = ok[x] ? kv_row(p, b, j, g, D) + 8 * q : 0;
+    load_chunks<D>(p.k, at[x], ok[x], kf[x]);
+  }
+  for (; base < hi; base += STRIDE) {
+    u32 vf[2][4 * C];
+#pragma unroll
+    for (int x = 0; x < 2; ++x) load_chunks<D>(p.v, at[x], ok[x], vf[x]);
+    float s[4] = {0.f, 0.f, 0.f, 0.f};
+#pragma unroll
+    for (int c = 0; c < C; ++c) {
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const u32 a[4] = {kf[0][4 * c + 2 * h], kf[1][4 * c + 2 * h], kf[0][4 * c + 2 * h + 1],
+                          kf[1][4 * c + 2 * h + 1]};
+        T::mma(s, a, qf[4 * c + 2 * h], qf[4 * c + 2 * h + 1]);
       }
     }
-    if (threadIdx.x == 0) {
-      if (direct) {
-        p.lse[row] = state_lse;
-      } else {
-        p.partial_lse[at] = state_lse;
+    // s: (key gi, row 2q), (key gi, row 2q + 1), (key gi + 8, row 2q), (key gi + 8, row 2q + 1).
+    const bool ok0 = ok[0], ok1 = ok[1];
+    const int next = base + STRIDE;
+#pragma unroll
+    for (int x = 0; x < 2; ++x) {
+      const int j = next + gi + 8 * x;
+      ok[x] = j < hi;
+      at[x] = ok[x] ? kv_row(p, b, j, g, D) + 8 * q : 0;
+      load_chunks<D>(p.k, at[x], ok[x], kf[x]);
+    }
+    float pr[4];
+#pragma unroll
+    for (int e = 0; e < 2; ++e) {
+      const float s0 = ok0 ? s[e] * p.scale_log2 : -LA_INF;
+      const float s1 = ok1 ? s[2 + e] * p.scale_log2 : -LA_INF;
+      float mx = fmaxf(s0, s1);
+#pragma unroll
+      for (int w = 4; w < 32; w <<= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, w));
+      mx = fmaxf(mx, m[e]);
+      if (mx == -LA_INF) {  // nothing visible yet
+        pr[e] = 0.f;
+        pr[2 + e] = 0.f;
+        continue;
+      }
+      const float cr = scale_from(m[e], mx);
+      l[e] *= cr;
+#pragma unroll
+      for (int c = 0; c < C; ++c)
+#pragma unroll
+        for (int t = 0; t < 2; ++t) {
+          o[c][t][e] *= cr;
+          o[c][t][2 + e] *= cr;
+        }
+      m[e] = mx;
+      pr[e] = exp2f(s0 - mx);
+      pr[2 + e] = exp2f(s1 - mx);
+      l[e] += pr[e] + pr[2 + e];
+    }
+    // Pᵀ as the B operand: the transposes of the score tile's two 8×8 halves.
+    const u32 b0 = transpose8(T::pack(pr[0], pr[1]));
+    const u32 b1 = transpose8(T::pack(pr[2], pr[3]));
+#pragma unroll
+    for (int c = 0; c < C; ++c) {
+#pragma unroll
+      for (int t = 0; t < 2; ++t) {
+        const u32 a[4] = {transpose8(vf[0][4 * c + 2 * t]), transpose8(vf[0][4 * c + 2 * t + 1]),
+                          transpose8(vf[1][4 * c + 2 * t]), transpose8(vf[1][4 * c + 2 * t + 1])};
+        T::mma(o[c][t], a, b0, b1);
       }
     }
   }
-  __syncthreads();  // the scratch is reused by the next pass
+  // The lanes of a quad position hold the same rows' different keys: sum l
+  // (butterfly, so every lane ends with the same bits).
+#pragma unroll
+  for (int e = 0; e < 2; ++e)
+#pragma unroll
+    for (int w = 4; w < 32; w <<= 1) l[e] += __shfl_xor_sync(0xffffffffu, l[e], w);
+#pragma unroll
+  for (int e = 0; e < 2; ++e) {
+    const int r = 2 * q + e;
+    if (r >= R) continue;
+#pragma unroll
+    for (int c = 0; c < C; ++c)
+#pragma unroll
+      for (int t = 0; t < 2; ++t) {
+        const int d = 32 * c + 8 * (gi >> 1) + 4 * t + (gi & 1);
+        sm.acc[warp][r][d] = o[c][t][e];
+        sm.acc[warp][r][d + 2] = o[c][t][2 + e];
+      }
+    if (gi == 0) {
+      sm.m[warp][r] = m[e];
+      sm.l[warp][r] = l[e];
+    }
+  }
+  __syncthreads();
+  write_pass<T, D, R>(p, sm, row_base, r0, row_end, direct, split);
 }
 
 // A host's bounded wait for peer flag `f` to reach the launch's epoch.
@@ -435,8 +643,13 @@ __device__ void segments(const LaParams& p) {
     const int lo = max(first * p.block_n, p.visible[2 * b]);
     const int hi = min(end * p.block_n, p.visible[2 * b + 1]);
     const bool direct = pieces == 1 && p.mode == LA_LEAN;
-    for (int r0 = 0; r0 < group; r0 += R)
-      attend<T, D, R>(p, sm, b, g, row_base, r0, group, lo, hi, direct, split);
+    for (int r0 = 0; r0 < group; r0 += R) {
+      if (R >= 4) {
+        attend_mma<T, D, R>(p, sm, b, g, row_base, r0, group, lo, hi, direct, split);
+      } else {
+        attend<T, D, R>(p, sm, b, g, row_base, r0, group, lo, hi, direct, split);
+      }
+    }
     if (direct || p.mode != LA_LEAN) continue;
     // Lean reduction: peers publish, the host (split 0) waits and merges.
     __threadfence();
