@@ -30,7 +30,16 @@ func inMemoryGolden(_ c: GoldenCase, seed: UInt64) throws -> GoldenFile {
 
 @Suite("Compare rule")
 struct CompareRuleTests {
-  static let caseNames = ((try? CaseCatalog.all()) ?? []).map(\.name)
+  /// Every catalog case, or those `LEANATTN_COMPARE_CASES` names (comma-separated),
+  /// for a longer campaign on a few.
+  static let caseNames: [String] = {
+    let all = ((try? CaseCatalog.all()) ?? []).map(\.name)
+    guard let only = ProcessInfo.processInfo.environment["LEANATTN_COMPARE_CASES"] else {
+      return all
+    }
+    let wanted = Set(only.split(separator: ",").map(String.init))
+    return all.filter { wanted.contains($0) }
+  }()
 
   /// Correct answers pass on every catalog case and many seeds: the exact
   /// Float64 answer (the golden `o` and this test's naive loop), that answer
