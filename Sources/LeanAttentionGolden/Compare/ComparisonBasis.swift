@@ -63,7 +63,8 @@ public struct ComparisonBasis: Sendable {
       var e = 0.0
       var lses: [[Double]] = []
       for order in PrecisionEmulation.Order.allCases {
-        let emulated = try PrecisionEmulation.compute(inputs, precision: precision, order: order)
+        let emulated = try PrecisionEmulation.compute(
+          inputs, rows: data.visibleRows, precision: precision, order: order)
         for (n, x) in emulated.output.enumerated() where !empty[n / d] {
           let err = abs(x - data.output[n])
           guard err.isFinite else {
@@ -78,7 +79,7 @@ public struct ComparisonBasis: Sendable {
       e = max(
         e,
         ScoreOrderSensitivity.maximum(
-          inputs, output: data.output,
+          inputs, rows: data.visibleRows, output: data.output,
           accumulationRoundoff: precision == .f64 ? 0x1p-53 : 0x1p-24))
       outputBound = ToleranceBound(
         emulatedError: e, relativeFactor: ToleranceBound.relativeFactor(for: data.problem),
@@ -97,14 +98,7 @@ public struct ComparisonBasis: Sendable {
       }
       let (keys, _) = inputs.keyValueStorage
       scoreMagnitude = data.problem.scale * maxNorm(inputs.queries.storage) * maxNorm(keys)
-      var longest = 0
-      let p = data.problem
-      for b in 0..<p.batchSize {
-        for i in 0..<p.requests[b].queryLength {
-          longest = max(longest, p.visibleKeys(request: b, query: i).count)
-        }
-      }
-      longestRow = longest
+      longestRow = data.visibleRows.lazy.map(\.keys.count).max() ?? 0
     }
   }
 

@@ -32,6 +32,9 @@ public struct GoldenData: Sendable {
   public let logSumExp: [Double]
   /// Whether each `(token, head)` row sees no key (`O = 0`, `LSE = −∞`).
   public let emptyRows: [Bool]
+  /// The query tokens that see a key, with their keys: computed once here for
+  /// the emulations and estimates that loop over them.
+  let visibleRows: [VisibleQueryRow]
 
   /// Reads and checks `golden`.
   ///
@@ -123,14 +126,13 @@ public struct GoldenData: Sendable {
     }
 
     // 3. Rows that see no key (bounded now: totalQ matches cu_seqlens_q).
-    var empty = [Bool](repeating: false, count: rows)
-    for b in 0..<p.batchSize {
-      for i in 0..<p.requests[b].queryLength where p.visibleKeys(request: b, query: i).isEmpty {
-        let row = (p.queryOffsets[b] + i) * p.queryHeads
-        for h in 0..<p.queryHeads { empty[row + h] = true }
-      }
+    let visible = p.visibleQueryRows()
+    var empty = [Bool](repeating: true, count: rows)
+    for r in visible {
+      for h in 0..<p.queryHeads { empty[r.token * p.queryHeads + h] = false }
     }
     emptyRows = empty
+    visibleRows = visible
 
     // 4. Values.
     for e in file.tensors where e.dtype.isFloatingPoint {

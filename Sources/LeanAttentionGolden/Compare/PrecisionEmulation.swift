@@ -64,15 +64,24 @@ public enum PrecisionEmulation {
   public static func compute(
     _ inputs: AttentionInputs<Float>, precision: DType, order: Order = .reference
   ) throws(ComparisonError) -> (output: [Double], logSumExp: [Double]) {
+    try compute(inputs, rows: inputs.problem.visibleQueryRows(), precision: precision, order: order)
+  }
+
+  /// ``compute(_:precision:order:)`` over `rows`, the problem's visible query rows.
+  static func compute(
+    _ inputs: AttentionInputs<Float>, rows: [VisibleQueryRow], precision: DType, order: Order
+  ) throws(ComparisonError) -> (output: [Double], logSumExp: [Double]) {
     switch precision {
-    case .f16, .bf16, .f32: return run(inputs, precision: precision, order: order, in: Float.self)
-    case .f64: return run(inputs, precision: precision, order: order, in: Double.self)
+    case .f16, .bf16, .f32:
+      return run(inputs, rows: rows, precision: precision, order: order, in: Float.self)
+    case .f64: return run(inputs, rows: rows, precision: precision, order: order, in: Double.self)
     default: throw .unsupportedPrecision(precision)
     }
   }
 
   static func run<A: EmulationScalar>(
-    _ inputs: AttentionInputs<Float>, precision t: DType, order: Order, in _: A.Type
+    _ inputs: AttentionInputs<Float>, rows: [VisibleQueryRow], precision t: DType, order: Order,
+    in _: A.Type
   ) -> (output: [Double], logSumExp: [Double]) {
     let p = inputs.problem
     let d = p.headDim
@@ -90,14 +99,7 @@ public enum PrecisionEmulation {
     let v = vStore.map { A.rounded(A($0), to: t) }
     var out = [Double](repeating: 0, count: p.totalQueryTokens * p.queryHeads * d)
     var lse = [Double](repeating: -.infinity, count: p.totalQueryTokens * p.queryHeads)
-    // One item per (request, query) row that sees a key; its heads run together.
-    var rowList: [(b: Int, i: Int)] = []
-    for b in 0..<p.batchSize {
-      for i in 0..<p.requests[b].queryLength where !p.visibleKeys(request: b, query: i).isEmpty {
-        rowList.append((b, i))
-      }
-    }
-    let rows = rowList
+    // One item per query row that sees a key; its heads run together.
     out.withUnsafeMutableBufferPointer { oBuf in
       lse.withUnsafeMutableBufferPointer { lBuf in
         guard let oPtr = oBuf.baseAddress, let lPtr = lBuf.baseAddress else { return }
@@ -110,9 +112,8 @@ public enum PrecisionEmulation {
           }
         ) { state, index in
           let (oPtr, lPtr) = shared.value
-          let (b, i) = rows[index]
-          let keys = p.visibleKeys(request: b, query: i)
-          let token = p.queryOffsets[b] + i
+          let row = rows[index]
+          let (b, keys, token) = (row.request, row.keys, row.token)
           for h in 0..<p.queryHeads {
             let qRow = (token * p.queryHeads + h) * d
             state.scores.removeAll(keepingCapacity: true)

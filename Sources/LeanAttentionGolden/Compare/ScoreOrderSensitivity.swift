@@ -41,25 +41,20 @@ enum ScoreOrderSensitivity {
   ///
   /// - Parameters:
   ///   - inputs: the golden inputs, sizes already checked.
+  ///   - rows: the problem's visible query rows.
   ///   - output: the golden `O`, `[totalQ, Hq, D]`.
   ///   - accumulationRoundoff: `u_A`, the unit roundoff of the precision the
   ///     dot products are summed in (2⁻²⁴ for F16, BF16 and F32; 2⁻⁵³ for F64).
   /// - Complexity: O(visible (query, key) pairs · D · Hq), spread over the cores.
   static func maximum(
-    _ inputs: AttentionInputs<Float>, output: [Double], accumulationRoundoff u: Double
+    _ inputs: AttentionInputs<Float>, rows: [VisibleQueryRow], output: [Double],
+    accumulationRoundoff u: Double
   ) -> Double {
     let p = inputs.problem
     let d = p.headDim
     let g = p.groupSize
     let q = inputs.queries.storage
     let (k, v) = inputs.keyValueStorage
-    var rowList: [(b: Int, i: Int)] = []
-    for b in 0..<p.batchSize {
-      for i in 0..<p.requests[b].queryLength where !p.visibleKeys(request: b, query: i).isEmpty {
-        rowList.append((b, i))
-      }
-    }
-    let rows = rowList
     let factor = u * p.scale
     let worst = Mutex(0.0)
     ParallelLoop.run(
@@ -71,9 +66,8 @@ enum ScoreOrderSensitivity {
         )
       }
     ) { state, index in
-      let (b, i) = rows[index]
-      let keys = p.visibleKeys(request: b, query: i)
-      let token = p.queryOffsets[b] + i
+      let row = rows[index]
+      let (b, keys, token) = (row.request, row.keys, row.token)
       var rowWorst = 0.0
       for h in 0..<p.queryHeads {
         let qRow = (token * p.queryHeads + h) * d
