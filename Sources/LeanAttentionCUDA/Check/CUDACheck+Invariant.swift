@@ -17,7 +17,11 @@ extension CUDACheck {
   /// and appended to `skipped`.
   ///
   /// - Parameters:
+  ///   - c: The case (F16 or BF16 decode).
+  ///   - seed: The seed of its inputs.
   ///   - fixture: The case's golden file; `nil` to make one in memory from `seed`.
+  ///   - executor: The GPU to run on.
+  ///   - skipped: Where refused schedules are listed (`invariant <case> <schedule> (<why>)`).
   /// - Throws: ``CUDAError/unsupported(_:)`` for F32 cases, any other
   ///   ``CUDAError`` of the launches, and the golden rule's errors.
   /// - Complexity: two launches per partitioner and model (30 schedules, 60

@@ -11,8 +11,10 @@ extension CUDACheck {
   /// skipped and listed in ``CUDACheckReport/skipped``, not failed. A failing
   /// run is recorded, not thrown: only inputs and the GPU itself throw.
   ///
-  /// - Parameter progress: Called on this thread with each finished run and
-  ///   check, in order, before the next starts.
+  /// - Parameters:
+  ///   - executor: The GPU to run on.
+  ///   - progress: Called on this thread with each finished run and check, in
+  ///     order, before the next starts.
   /// - Throws: `GoldenError` for a fixture that cannot be read or holds
   ///   non-finite values, ``CUDACheckError`` for a negative count,
   ///   ``CUDAError`` for a failing driver call, and the golden rule's errors

@@ -6,7 +6,7 @@ import LeanAttentionGolden
 ///
 /// ``run(on:progress:)`` makes, in order:
 /// 1. every supported fixture under every partitioner on each of
-///    ``fixtureModels`` (``fixtureRuns(of:)``);
+///    ``fixtureModels()`` (``fixtureRuns(of:)``);
 /// 2. ``randomCases`` random decode cases of ``seed``, partitioners and SM
 ///    counts taken in turn (``randomRuns()``);
 /// 3. the missing-peer check (``missingPeerCheck(_:)``);
