@@ -57,9 +57,11 @@ let package = Package(
     ),
     // The CUDA path: driver API and NVRTC loaded at run time (no CUDA at
     // build time); the kernels are CUDA C files embedded in the binary.
+    // `CUDACheck` judges GPU runs with the golden files' rule, hence
+    // LeanAttentionGolden (which knows nothing of CUDA).
     .target(
       name: "LeanAttentionCUDA",
-      dependencies: ["LeanAttention", "SafeTensors", "FileIntegrity"],
+      dependencies: ["LeanAttention", "LeanAttentionGolden", "SafeTensors", "FileIntegrity"],
       resources: [.embedInCode("Kernels/decode.cu")]
     ),
     // The educational layer: a step-by-step walkthrough of one decomposition

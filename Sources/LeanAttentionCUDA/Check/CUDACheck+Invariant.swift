@@ -1,47 +1,35 @@
 import Foundation
 import LeanAttention
-import LeanAttentionCUDA
 import LeanAttentionGolden
 import SafeTensors
 
-extension CUDACheckCommand {
-  /// The device models of the invariant check: SM counts 1 to 264 and 1 or 2
-  /// CTAs per SM, so the partitioners cut each output in many different ways.
-  static func invariantModels() throws -> [DeviceModel] {
-    try [(1, 1), (7, 1), (66, 2), (132, 1), (132, 2), (264, 1)].map {
-      try DeviceModel(name: "sm\($0.0)x\($0.1)", smCount: $0.0, ctasPerSM: $0.1)
-    }
-  }
-
-  /// One case of the invariant check: every partitioner on every model.
-  struct InvariantRun {
-    var name: String
-    var dtype: String
-    var headDim: Int
-    /// Schedules run (refused ones aside).
-    var schedules: Int
-    /// Distinct O/LSE bit patterns in the invariant mode (1 per blockN passes) and in the normal mode.
-    var treePatterns: Int
-    var normalPatterns: Int
-    /// Max |ΔO| and |ΔLSE| of the GPU's output against the CPU canonical tree, and the thresholds.
-    var maxError: Double
-    var threshold: Double
-    var maxLogSumExpError: Double
-    var logSumExpThreshold: Double
-    /// Max |Δo| of the emitted node states against the CPU's (lean on 132 SMs).
-    var nodeError: Double?
-    var failures: [String]
-  }
-
-  /// Runs `c` in the invariant mode under every partitioner and model: the
-  /// outputs must be the same bits; the first must agree with the CPU
-  /// canonical tree (fixed-order Float64) within the golden-file rule's O
-  /// threshold, pass the golden rule against the exact output, and its lean
-  /// node states must agree with the CPU's slot by slot.
-  func checkInvariant(
-    _ c: GoldenCase, seed: UInt64, fixture: GoldenFile?, _ executor: CUDAExecutor,
+extension CUDACheck {
+  /// Runs `c` in the invariant mode under every partitioner on every
+  /// ``invariantModels()`` model, and judges it.
+  ///
+  /// Every schedule gets the same blockN (the head dimension's default), so
+  /// the canonical tree is the same; their outputs must be the same bits. The
+  /// first must agree with the CPU canonical tree (fixed-order Float64)
+  /// within the golden rule's O threshold (and LSE threshold), pass the golden
+  /// rule against the exact output, and the node states of lean on 132 SMs
+  /// must agree with the CPU's slot by slot within the O threshold. A
+  /// schedule that needs more resident CTAs than this GPU holds is skipped
+  /// and appended to `skipped`.
+  ///
+  /// - Parameters:
+  ///   - c: The case (F16 or BF16 decode).
+  ///   - seed: The seed of its inputs.
+  ///   - fixture: The case's golden file; `nil` to make one in memory from `seed`.
+  ///   - executor: The GPU to run on.
+  ///   - skipped: Where refused schedules are listed (`invariant <case> <schedule> (<why>)`).
+  /// - Throws: ``CUDAError/unsupported(_:)`` for F32 cases, any other
+  ///   ``CUDAError`` of the launches, and the golden rule's errors.
+  /// - Complexity: two launches per partitioner and model (30 schedules, 60
+  ///   launches) and one CPU canonical-tree run in Float64.
+  public static func checkInvariant(
+    _ c: GoldenCase, seed: UInt64, fixture: GoldenFile?, on executor: CUDAExecutor,
     skipped: inout [String]
-  ) throws -> InvariantRun {
+  ) throws -> CUDAInvariantRun {
     let golden =
       try fixture
       ?? GoldenFile(
@@ -56,10 +44,10 @@ extension CUDACheckCommand {
     }
   }
 
-  func checkInvariant<E: CUDAElement>(
+  static func checkInvariant<E: CUDAElement>(
     _ c: GoldenCase, _ golden: GoldenFile, _ executor: CUDAExecutor, _: E.Type,
     _ skipped: inout [String]
-  ) throws -> InvariantRun {
+  ) throws -> CUDAInvariantRun {
     let x = try golden.inputs(as: E.self)
     var failures: [String] = []
     // The tree is fixed by the tiles: every partitioner gets the same blockN,
@@ -73,10 +61,10 @@ extension CUDACheckCommand {
     var schedules = 0
     var cpuRun: CanonicalTreeExecution<Double>?
     for kind in PartitionerKind.allCases {
-      for model in try Self.invariantModels() {
+      for model in try invariantModels() {
         let schedule = try kind.make(blockN: blockN).schedule(c.problem, on: model)
         let label = "\(kind.rawValue) on \(model.name) (blockN \(schedule.blockN))"
-        let runs = Self.treeAndNormal(executor, schedule, x)
+        let runs = treeAndNormal(executor, schedule, x)
         if case .failure(.unsupported(let why)) = runs, why.contains("resident") {
           skipped.append("invariant \(c.name) \(label) (\(why))")
           continue
@@ -116,7 +104,7 @@ extension CUDACheckCommand {
       }
     }
     guard let (result, _) = first else {
-      return InvariantRun(
+      return CUDAInvariantRun(
         name: c.name, dtype: c.dtype.rawValue, headDim: c.problem.headDim, schedules: 0,
         treePatterns: 0, normalPatterns: 0, maxError: 0, threshold: 0, maxLogSumExpError: 0,
         logSumExpThreshold: 0, nodeError: nil, failures: ["no schedule could run"])
@@ -162,7 +150,7 @@ extension CUDACheckCommand {
         "node states: max |Δo| \(String(format: "%.3e", nodeError)) > \(String(format: "%.3e", threshold))"
       )
     }
-    return InvariantRun(
+    return CUDAInvariantRun(
       name: c.name, dtype: c.dtype.rawValue, headDim: c.problem.headDim, schedules: schedules,
       treePatterns: treePatterns.count, normalPatterns: normalPatterns.count, maxError: maxError,
       threshold: threshold, maxLogSumExpError: maxLSE, logSumExpThreshold: lseThreshold,
@@ -179,19 +167,5 @@ extension CUDACheckCommand {
         try executor.run(schedule, on: x)
       )
     }
-  }
-
-  static func invariantTable(_ runs: [InvariantRun]) -> String {
-    var lines = [
-      "| case | dtype | D | schedules | bit patterns (invariant) | bit patterns (normal) | max \\|ΔO\\| vs CPU tree | / threshold | max \\|ΔLSE\\| | max node \\|Δo\\| | result |",
-      "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in runs {
-      let ratio = r.threshold > 0 ? r.maxError / r.threshold : 0
-      lines.append(
-        "| \(r.name) | \(r.dtype) | \(r.headDim) | \(r.schedules) | \(r.treePatterns) | \(r.normalPatterns) | \(String(format: "%.2e", r.maxError)) | \(String(format: "%.2f", ratio)) | \(String(format: "%.2e", r.maxLogSumExpError)) | \(r.nodeError.map { String(format: "%.2e", $0) } ?? "–") | \(r.failures.isEmpty ? "pass" : "FAIL") |"
-      )
-    }
-    return lines.joined(separator: "\n")
   }
 }
