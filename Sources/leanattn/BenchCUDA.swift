@@ -35,7 +35,7 @@ struct BenchCUDA: ParsableCommand {
   @Option(help: "Timed calls (at least 50).") var calls = 100
   @Option(
     help:
-      "Lean grid: a number, or `resident` for every CTA slot the kernel has on the device (default: the partitioner's)."
+      "Lean grid: a number, or `resident` for every CTA slot the kernel has on the device (default: ONNX Runtime's formula over the kernel's designed CTAs per SM: 4, 3 and 2 for 1, 2 and 4-8 rows a pass)."
   ) var grid: String?
   @Option(name: .customLong("l2-bytes"), help: "L2 capacity the K/V rotation defeats.")
   var l2Bytes = 50_000_000
@@ -140,8 +140,11 @@ struct BenchCUDA: ParsableCommand {
     lap("CPU oracle (\(reference.count) rows)")
     let model = try DeviceModel(name: "h100", smCount: 132)
     for kind in kinds {
-      let schedule = try kind.make(grid: kind == .lean ? grid.flatMap { Int($0) } : nil).schedule(
-        p, on: model)
+      let schedule = try kind.make(
+        grid: kind == .lean ? grid.flatMap { Int($0) } : nil,
+        ctasPerSM: DecodeSupport.ctasPerSM(
+          rowsPerPass: DecodeSupport.rowsPerPass(groupSize: p.groupSize))
+      ).schedule(p, on: model)
       let upload = try ScheduleUpload(schedule, problem: p)
       lap(
         "\(kind.rawValue): grid \(upload.grid), \(upload.segments.count / 4) segments, splits \(upload.maxSplits)"
@@ -168,11 +171,14 @@ struct BenchCUDA: ParsableCommand {
     }
     let leanGrid =
       try grid == "resident" ? executor.residentCTAs(p, E.self) : grid.flatMap { Int($0) }
+    let slots = DecodeSupport.ctasPerSM(
+      rowsPerPass: DecodeSupport.rowsPerPass(groupSize: p.groupSize))
     // The tree is fixed by the tiles: bits are compared among schedules of one blockN.
     var treeReferences: [Int: CUDAExecutor.Result] = [:]
     var leanMicroseconds: Double?
     for kind in kinds {
-      let schedule = try kind.make(grid: kind == .lean ? leanGrid : nil).schedule(p, on: model)
+      let schedule = try kind.make(grid: kind == .lean ? leanGrid : nil, ctasPerSM: slots)
+        .schedule(p, on: model)
       let launch = try DecodeLaunch(executor, schedule: schedule, inputs: inputs)
       try launch.enqueue()
       try launch.finish()

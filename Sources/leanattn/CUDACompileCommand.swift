@@ -7,7 +7,10 @@ struct CUDACompileCommand: ParsableCommand {
     commandName: "cuda-compile",
     abstract:
       "Compile every CUDA kernel with NVRTC (no GPU needed); print registers, shared memory, spills.",
-    discussion: "NVRTC is searched as LibrarySearch documents; LEANATTN_NVRTC names it explicitly.")
+    discussion: """
+      NVRTC is searched as LibrarySearch documents; LEANATTN_NVRTC names it explicitly. \
+      LEANATTN_KERNEL_SOURCE compiles that CUDA C file instead of the built-in kernels.
+      """)
 
   @Option(help: "Comma-separated architectures.") var arch = "sm_80,sm_90"
 
@@ -15,7 +18,10 @@ struct CUDACompileCommand: ParsableCommand {
     let nvrtc = try NVRTC()
     print("NVRTC \(nvrtc.version.major).\(nvrtc.version.minor) from \(nvrtc.path)")
     // Always compile: a cached image would hide a kernel that no longer compiles.
-    let compiler = KernelCompiler(nvrtc: nvrtc, environment: ["LEANATTN_CACHE": ""])
+    var environment = ProcessInfo.processInfo.environment
+    environment["LEANATTN_CACHE"] = ""
+    let compiler = KernelCompiler(nvrtc: nvrtc, environment: environment)
+    if let path = compiler.sourcePath { print("kernel source: \(path)") }
     var failed = false
     for a in arch.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
       do {

@@ -125,6 +125,20 @@ struct CUDABenchmarkTests {
     }
   }
 
+  /// The kernels' `LA_MIN_CTAS(R)`, `((R) == 1 ? a : (R) == 2 ? b : c)` in the
+  /// source, read here, against the Swift mirror that sizes the lean grid.
+  @Test func ctasPerSMFollowTheKernelLaunchBounds() throws {
+    let source = KernelCompiler.source
+    let line = try #require(
+      source.split(separator: "\n").first { $0.hasPrefix("#define LA_MIN_CTAS(R)") })
+    let n = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+    try #require(n.count == 5 && n[0] == 1 && n[2] == 2, "unexpected form: \(line)")
+    for (r, slots) in [(1, n[1]), (2, n[3]), (4, n[4]), (8, n[4])] {
+      #expect(DecodeSupport.ctasPerSM(rowsPerPass: r) == slots, "\(r) rows a pass")
+    }
+    #expect(source.contains("__launch_bounds__(LA_THREADS, LA_MIN_CTAS(R))"))
+  }
+
   @Test func groupsUpToEightTakeOnePass() {
     for g in 1...64 {
       let r = DecodeSupport.rowsPerPass(groupSize: g)

@@ -128,6 +128,38 @@ struct CUDALoaderTests {
     #expect(Set(image.kernels.map(\.name)) == Set(KernelCompiler.kernelNames))
   }
 
+  /// `LEANATTN_KERNEL_SOURCE` compiles the named file instead of the built-in
+  /// kernels: a one-kernel file yields an image of that one kernel; an
+  /// unreadable path is a typed error naming it; an empty value is no override.
+  @Test(.enabled(if: hasNVRTC, "NVRTC not found (install nvidia-cuda-nvrtc into .venv)"))
+  func kernelSourceOverride() throws {
+    let nvrtc = try NVRTC()
+    let folder = FileManager.default.temporaryDirectory
+      .appendingPathComponent("leanattn-source-\(UInt64.random(in: 0...UInt64.max))")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let file = folder.appendingPathComponent("variant.cu")
+    let text = "extern \"C\" __global__ void la_variant_marker(int* x) { x[0] = 1; }\n"
+    try text.write(to: file, atomically: true, encoding: .utf8)
+
+    let variant = KernelCompiler(
+      nvrtc: nvrtc, environment: ["LEANATTN_CACHE": "", "LEANATTN_KERNEL_SOURCE": file.path])
+    #expect(variant.sourcePath == file.path)
+    #expect(try variant.compiledSource() == text)
+    #expect(try variant.image(arch: "sm_80").kernels.map(\.name) == ["la_variant_marker"])
+
+    let missing = folder.appendingPathComponent("absent.cu").path
+    let broken = KernelCompiler(
+      nvrtc: nvrtc, environment: ["LEANATTN_CACHE": "", "LEANATTN_KERNEL_SOURCE": missing])
+    #expect(throws: CUDAError.kernelSource(path: missing)) { try broken.image(arch: "sm_80") }
+    #expect("\(CUDAError.kernelSource(path: missing))".contains(missing))
+
+    let plain = KernelCompiler(
+      nvrtc: nvrtc, environment: ["LEANATTN_CACHE": "", "LEANATTN_KERNEL_SOURCE": ""])
+    #expect(plain.sourcePath == nil)
+    #expect(try plain.compiledSource() == KernelCompiler.source)
+  }
+
   @Test(
     .enabled(
       if: hasGPU, "no CUDA driver or device on this machine; run `leanattn cuda-check` on a GPU"))

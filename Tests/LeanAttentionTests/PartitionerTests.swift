@@ -130,6 +130,33 @@ struct PartitionerTests {
     #expect(LeanPartitioner.loads(totalTiles: tiles, grid: grid) == (maxTiles, highLoad))
   }
 
+  /// A kernel with 4 CTA slots per SM, worked by hand on an H100 (132 SMs):
+  /// the paper example (T = 56 × 48 = 2688 > 528) gets min(4 · 132, 32 · 56) = 528
+  /// CTAs, not 264; a small problem (T = 16 ≤ 528) is not affected (8); and a
+  /// cap below the work (1 slot: 132 < 1792) is the cap.
+  @Test("Lean grid follows the kernel's CTAs per SM")
+  func leanGridSlots() throws {
+    #expect(
+      LeanPartitioner.defaultGrid(
+        totalTiles: 2688, smCount: 132, kvBlocks: 48, kvHeads: 56, batch: 1, queryBlocks: 1,
+        ctasPerSM: 4) == 528)
+    #expect(
+      LeanPartitioner.defaultGrid(
+        totalTiles: 16, smCount: 132, kvBlocks: 8, kvHeads: 2, batch: 1, queryBlocks: 1,
+        ctasPerSM: 4) == 8)
+    #expect(
+      LeanPartitioner.defaultGrid(
+        totalTiles: 2688, smCount: 132, kvBlocks: 48, kvHeads: 56, batch: 1, queryBlocks: 1,
+        ctasPerSM: 1) == 132)
+    let p = try AttentionProblem(
+      requests: [.init(queryLength: 1, kvLength: 6144)], queryHeads: 56, kvHeads: 56, headDim: 128)
+    #expect(try LeanPartitioner(ctasPerSM: 4).schedule(p, on: .h100).ctas.count == 528)
+    #expect(try LeanPartitioner().schedule(p, on: .h100).ctas.count == 264)
+    #expect(throws: AttentionError.self) {
+      try LeanPartitioner(ctasPerSM: 0).schedule(p, on: .h100)
+    }
+  }
+
   @Test("Lean schedules and lean tiles of ragged, causal and windowed problems")
   func leanTiles() throws {
     // The partitioner itself on the paper example.

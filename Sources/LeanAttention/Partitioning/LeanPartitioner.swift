@@ -10,29 +10,42 @@ public struct LeanPartitioner: Partitioner {
   public var name: String { "lean" }
   public var blockN: Int?
   /// An explicit grid (for instance exactly one CTA per SM, as the paper
-  /// describes); `nil` uses ``defaultGrid(totalTiles:smCount:kvBlocks:kvHeads:batch:queryBlocks:)``.
+  /// describes); `nil` uses ``defaultGrid(totalTiles:smCount:kvBlocks:kvHeads:batch:queryBlocks:ctasPerSM:)``.
   public var grid: Int?
+  /// CTAs of the kernel that one SM holds at once, which caps the default
+  /// grid at `ctasPerSM × SMs`; `nil` is ONNX Runtime's kernel's 2. Ignored
+  /// when `grid` is set.
+  public var ctasPerSM: Int?
 
-  /// LeanAttention with `grid` CTAs (`nil`: ``defaultGrid(totalTiles:smCount:kvBlocks:kvHeads:batch:queryBlocks:)``)
-  /// and lean tiles of `blockN` KV tokens (`nil`: the head dimension's default).
-  public init(grid: Int? = nil, blockN: Int? = nil) {
+  /// LeanAttention with `grid` CTAs (`nil`: ``defaultGrid(totalTiles:smCount:kvBlocks:kvHeads:batch:queryBlocks:ctasPerSM:)``
+  /// for a kernel of `ctasPerSM` resident CTAs per SM, `nil`: 2) and lean tiles
+  /// of `blockN` KV tokens (`nil`: the head dimension's default).
+  public init(grid: Int? = nil, blockN: Int? = nil, ctasPerSM: Int? = nil) {
     self.grid = grid
     self.blockN = blockN
+    self.ctasPerSM = ctasPerSM
   }
 
-  /// The grid of the LeanAttention kernel shipped in ONNX Runtime.
+  /// The grid of the LeanAttention kernel shipped in ONNX Runtime, for a
+  /// kernel that holds `ctasPerSM` CTAs per SM (ONNX Runtime's holds 2).
   ///
-  /// `2 × SMs`; but for `T ≤ 4 × SMs` tiles, `min((T + 1) / 2, ⌈32·T / kvBlocks⌉)`
-  /// (at least two tiles per CTA), and otherwise `min(2 × SMs, 32·Hkv·B·mBlocks)`;
-  /// clamped to `[1, T]`.
+  /// `ctasPerSM × SMs`; but for `T ≤ 4 × SMs` tiles, `min((T + 1) / 2, ⌈32·T / kvBlocks⌉)`
+  /// (at least two tiles per CTA), and otherwise `min(ctasPerSM × SMs, 32·Hkv·B·mBlocks)`;
+  /// clamped to `[1, T]`. The paper's grid is every CTA slot of the GPU, so a
+  /// kernel with more slots per SM gets a proportionally larger grid.
+  ///
+  /// - Complexity: O(1).
   public static func defaultGrid(
-    totalTiles t: Int, smCount: Int, kvBlocks: Int, kvHeads: Int, batch: Int, queryBlocks: Int
+    totalTiles t: Int, smCount: Int, kvBlocks: Int, kvHeads: Int, batch: Int, queryBlocks: Int,
+    ctasPerSM: Int = 2
   ) -> Int {
     var g: Int
     if t <= 4 * smCount {
       g = Swift.min((t + 1) / 2, (32 * t + kvBlocks - 1) / Swift.max(kvBlocks, 1))
     } else {
-      g = Swift.min(2 * smCount, 32 * kvHeads * batch * queryBlocks)
+      // Saturating: a caller may pass any ctasPerSM.
+      let (slots, overflow) = Swift.max(1, ctasPerSM).multipliedReportingOverflow(by: smCount)
+      g = Swift.min(overflow ? Int.max : slots, 32 * kvHeads * batch * queryBlocks)
     }
     return Swift.max(1, Swift.min(g, t))
   }
@@ -59,10 +72,13 @@ public struct LeanPartitioner: Partitioner {
         }
         g = Swift.min(grid, t)
       } else {
+        if let ctasPerSM, ctasPerSM < 1 {
+          throw .invalidParameter(name: "CTAs per SM", value: "\(ctasPerSM)", allowed: "1 or more")
+        }
         g = Self.defaultGrid(
           totalTiles: t, smCount: device.smCount, kvBlocks: space.maxKVBlocks,
           kvHeads: problem.kvHeads,
-          batch: problem.batchSize, queryBlocks: space.maxQueryBlocks)
+          batch: problem.batchSize, queryBlocks: space.maxQueryBlocks, ctasPerSM: ctasPerSM ?? 2)
       }
       let (maxTiles, highLoad) = Self.loads(totalTiles: t, grid: g)
       highLoadCTAs = highLoad

@@ -12,16 +12,16 @@ public enum PartitionerKind: String, CaseIterable, Hashable, Sendable, Codable {
   case fa3Split = "fa3-split"
 
   /// The partitioner, with optional overrides (each ignored where it does not apply):
-  /// `grid` (lean), `splits` (fixed-split, fa3-split), `pageSize` and `fixedSplitSize`
-  /// (balanced-split, in tokens and pages), `blockN` (all).
+  /// `grid` and `ctasPerSM` (lean), `splits` (fixed-split, fa3-split), `pageSize`
+  /// and `fixedSplitSize` (balanced-split, in tokens and pages), `blockN` (all).
   public func make(
     grid: Int? = nil, splits: Int? = nil, blockN: Int? = nil, pageSize: Int? = nil,
-    fixedSplitSize: Int? = nil
+    fixedSplitSize: Int? = nil, ctasPerSM: Int? = nil
   ) -> any Partitioner {
     switch self {
     case .perHead: return PerHeadPartitioner(blockN: blockN)
     case .fixedSplit: return FixedSplitPartitioner(numSplits: splits, blockN: blockN)
-    case .lean: return LeanPartitioner(grid: grid, blockN: blockN)
+    case .lean: return LeanPartitioner(grid: grid, blockN: blockN, ctasPerSM: ctasPerSM)
     case .balancedSplit:
       return BalancedSplitPartitioner(
         pageSize: pageSize, fixedSplitSize: fixedSplitSize, blockN: blockN)

@@ -40,4 +40,14 @@ public enum DecodeSupport {
   public static func rowsPerPass(groupSize g: Int) -> Int {
     g <= 1 ? 1 : g <= 2 ? 2 : g <= 4 ? 4 : 8
   }
+
+  /// CTAs per SM the segment kernel of `rowsPerPass` rows is built to keep
+  /// resident (its `__launch_bounds__`, `LA_MIN_CTAS` in `decode.cu`): 4, 3
+  /// and 2 for 1, 2 and 4–8 rows. A lean schedule for these kernels fills
+  /// `ctasPerSM × SMs` slots (``LeanPartitioner/ctasPerSM``).
+  ///
+  /// - Complexity: O(1).
+  public static func ctasPerSM(rowsPerPass r: Int) -> Int {
+    r <= 1 ? 4 : r == 2 ? 3 : 2
+  }
 }

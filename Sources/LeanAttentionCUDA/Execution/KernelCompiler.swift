@@ -8,6 +8,12 @@ import Foundation
 /// reuses a stale image. The folder is `LEANATTN_CACHE`, else
 /// `$XDG_CACHE_HOME/leanattn`, else `~/.cache/leanattn`; a cache that cannot
 /// be written is skipped, not an error.
+///
+/// `LEANATTN_KERNEL_SOURCE` names a CUDA C file compiled instead of the
+/// embedded source: a kernel engineer's variant of `decode.cu` runs under the
+/// same executor, checks and benchmark, and two variants can be timed on the
+/// same warm GPU with one binary. The variant must keep the kernel names and
+/// the `LaParams` layout.
 public struct KernelCompiler {
   /// The kernels' CUDA C source (`Kernels/decode.cu`).
   public static var source: String { String(decoding: PackageResources.decode_cu, as: UTF8.self) }
@@ -59,12 +65,16 @@ public struct KernelCompiler {
 
   let nvrtc: NVRTC
   let cacheFolder: String?
+  /// The file compiled instead of the embedded source, if any.
+  public let sourcePath: String?
 
   /// A compiler using `nvrtc`, caching images in a folder chosen from `environment`:
   /// `LEANATTN_CACHE` (empty: no cache), else `$XDG_CACHE_HOME/leanattn`, else
-  /// `$HOME/.cache/leanattn`, else no cache.
+  /// `$HOME/.cache/leanattn`, else no cache. A non-empty `LEANATTN_KERNEL_SOURCE`
+  /// replaces the embedded source; it is read when an image is built.
   public init(nvrtc: NVRTC, environment: [String: String] = ProcessInfo.processInfo.environment) {
     self.nvrtc = nvrtc
+    sourcePath = environment["LEANATTN_KERNEL_SOURCE"].flatMap { $0.isEmpty ? nil : $0 }
     if let c = environment["LEANATTN_CACHE"] {
       cacheFolder = c.isEmpty ? nil : c
     } else if let x = environment["XDG_CACHE_HOME"] {
@@ -80,9 +90,10 @@ public struct KernelCompiler {
 
   /// The image for `arch`, from the cache or freshly compiled.
   ///
-  /// - Throws: ``CUDAError/compilation(arch:log:)`` or an NVRTC call error.
+  /// - Throws: ``CUDAError/compilation(arch:log:)``, ``CUDAError/kernelSource(path:)``
+  ///   or an NVRTC call error.
   public func image(arch: String) throws(CUDAError) -> Image {
-    let source = Self.source
+    let source = try compiledSource()
     var hasher = SHA256()
     hasher.update(Array(source.utf8))
     hasher.update(
@@ -106,6 +117,17 @@ public struct KernelCompiler {
       try? AtomicFile.write(cubin, to: cubinPath)
     }
     return Image(arch: arch, cubin: cubin, kernels: Self.parse(log), fromCache: false)
+  }
+
+  /// The source `image(arch:)` compiles: the file at ``sourcePath``, else the embedded one.
+  ///
+  /// - Throws: ``CUDAError/kernelSource(path:)`` when the file cannot be read or is not UTF-8.
+  public func compiledSource() throws(CUDAError) -> String {
+    guard let sourcePath else { return Self.source }
+    guard let data = FileManager.default.contents(atPath: sourcePath),
+      let text = String(data: data, encoding: .utf8)
+    else { throw .kernelSource(path: sourcePath) }
+    return text
   }
 
   /// Per-kernel registers, shared memory, spills and stack from a `ptxas -v` log.

@@ -180,45 +180,97 @@ __device__ __forceinline__ long long kv_row(const LaParams& p, int b, int j, int
   return (token * p.hkv + g) * d;
 }
 
-// One warp merges splits 0..pieces-1 of `row` (normalized o, natural LSE at
-// [split, row]) with the rescaling operator, in split order, and writes O and
-// LSE. Lane k reads the LSE of splits k, k + 32, …, so the weights of 32
-// splits come from one load; the partial rows are then summed in split order
-// (the same order in every lane), several loads in flight. Loads bypass L1
-// (ld.global.cg): in lean mode the partials were written by other CTAs of
-// the same launch.
-template <class T, int D>
-__device__ void merge_row(const LaParams& p, int row, int pieces) {
+// Float32 loads that bypass L1 (ld.global.cg): in lean mode the partials were
+// written by other CTAs of the same launch. `N` elements, N = 2, 4 or 8,
+// 8- or 16-byte aligned.
+template <int N>
+__device__ __forceinline__ void load_cg(const float* a, float* x) {
+  if (N == 2) {
+    asm volatile("ld.global.cg.v2.f32 {%0, %1}, [%2];" : "=f"(x[0]), "=f"(x[1]) : "l"(a));
+  } else {
+#pragma unroll
+    for (int i = 0; i < N; i += 4)
+      asm volatile("ld.global.cg.v4.f32 {%0, %1, %2, %3}, [%4];"
+                   : "=f"(x[i]), "=f"(x[i + 1]), "=f"(x[i + 2]), "=f"(x[i + 3])
+                   : "l"(a + i));
+  }
+}
+
+// One warp's share of merging the splits of `row` (normalized o, natural LSE
+// at [split, row]) with the rescaling operator: the weighted sum of splits
+// part, part + stride, part + 2·stride, … in that order, acc = Σ w_k·o_k and
+// w_sum = Σ w_k with w_k = exp(lse_k − mx), where mx is the largest LSE of
+// all the row's splits, so the shares of one row add up. Lane k reads the LSE
+// of splits k, k + 32, …, so 32 weights come from one load. The loads of
+// LOADS / PER splits are issued before the first is used (LOADS Float32
+// registers a lane, PER = D / 32 elements each): a share costs about one L2
+// round trip per LOADS / PER splits, where loads issued one split at a time
+// cost one per split (measured on an H200: 3.7 µs for 32 splits, most of the
+// host's finish). An empty split has weight 0 and a zero partial (never NaN).
+template <int D, int LOADS>
+__device__ __forceinline__ void merge_share(
+    const LaParams& p, int row, int pieces, int part, int stride, float* acc, float& w_sum,
+    float& mx) {
   constexpr int PER = D / 32;
+  constexpr int CH = LOADS / PER;
   const int lane = threadIdx.x & 31;
   const long long rows = p.total_rows;
-  float mx = -LA_INF;
-  for (int k = lane; k < pieces; k += 32) mx = fmaxf(mx, __ldcg(p.partial_lse + k * rows + row));
+  const float l0 = lane < pieces ? __ldcg(p.partial_lse + lane * rows + row) : -LA_INF;
+  mx = l0;
+  for (int k = lane + 32; k < pieces; k += 32) mx = fmaxf(mx, __ldcg(p.partial_lse + k * rows + row));
 #pragma unroll
   for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, o));
-  float acc[PER];
 #pragma unroll
   for (int i = 0; i < PER; ++i) acc[i] = 0.f;
-  float w_sum = 0.f;
-  for (int k0 = 0; k0 < pieces; k0 += 32) {
-    const int k = k0 + lane;
-    const float lk = k < pieces ? __ldcg(p.partial_lse + k * rows + row) : -LA_INF;
-    // An empty split has weight 0 and a zero partial (never NaN).
+  w_sum = 0.f;
+  const int count = pieces > part ? (pieces - part + stride - 1) / stride : 0;
+  for (int i0 = 0; i0 < count; i0 += 32) {
+    const int i = i0 + lane;
+    const int k = part + stride * i;
+    const float lk = stride == 1 && i0 == 0 ? l0
+                                            : (i < count ? __ldcg(p.partial_lse + k * rows + row) : -LA_INF);
     const float wk = lk == -LA_INF ? 0.f : expf(lk - mx);
-    const int n = min(32, pieces - k0);
-#pragma unroll 8
-    for (int j = 0; j < n; ++j) {
-      const float w = __shfl_sync(0xffffffffu, wk, j);
-      w_sum += w;
-      const float* src = p.partial_o + ((long long)(k0 + j) * rows + row) * D + lane * PER;
+    const int n = min(32, count - i0);
+    for (int j0 = 0; j0 < n; j0 += CH) {
+      float x[CH][PER];
 #pragma unroll
-      for (int i = 0; i < PER; ++i) acc[i] = fmaf(w, __ldcg(src + i), acc[i]);
+      for (int j = 0; j < CH; ++j) {
+        if (j0 + j < n) {
+          const long long at = (long long)(part + stride * (i0 + j0 + j)) * rows + row;
+          load_cg<PER>(p.partial_o + at * D + lane * PER, x[j]);
+        }
+      }
+#pragma unroll
+      for (int j = 0; j < CH; ++j) {
+        if (j0 + j < n) {  // uniform in the warp
+          const float w = __shfl_sync(0xffffffffu, wk, j0 + j);
+          w_sum += w;
+#pragma unroll
+          for (int e = 0; e < PER; ++e) acc[e] = fmaf(w, x[j][e], acc[e]);
+        }
+      }
     }
   }
+}
+
+// Writes O and LSE of `row` from a merged sum (this lane's PER elements).
+template <class T, int D>
+__device__ __forceinline__ void write_merged(
+    const LaParams& p, int row, const float* acc, float w_sum, float mx) {
+  constexpr int PER = D / 32;
+  const int lane = threadIdx.x & 31;
   const float inv = w_sum > 0.f ? 1.f / w_sum : 0.f;
 #pragma unroll
-  for (int i = 0; i < PER; ++i) p.o[(long long)row * D + lane * PER + i] = T::store(acc[i] * inv);
+  for (int e = 0; e < PER; ++e) p.o[(long long)row * D + lane * PER + e] = T::store(acc[e] * inv);
   if (lane == 0) p.lse[row] = w_sum > 0.f ? mx + logf(w_sum) : -LA_INF;
+}
+
+// One warp merges all splits of `row`, in split order, and writes O and LSE.
+template <class T, int D, int LOADS>
+__device__ void merge_row(const LaParams& p, int row, int pieces) {
+  float acc[D / 32], w_sum, mx;
+  merge_share<D, LOADS>(p, row, pieces, 0, 1, acc, w_sum, mx);
+  write_merged<T, D>(p, row, acc, w_sum, mx);
 }
 
 // Shared memory of one CTA: each warp's state of every row of the pass.
@@ -228,6 +280,47 @@ struct Scratch {
   float l[LA_WARPS][R];
   float acc[LA_WARPS][R][D];
 };
+
+// The host's merge when a pass holds 1 or 2 rows: the CTA's 4 warps share
+// them, 4 / R warps a row, warp part q taking splits q, q + S, … (S = 4 / R);
+// the shares are added in part order through shared memory. So MHA's one row
+// has 4 warps' loads in flight instead of one warp's, while each warp keeps
+// the 8 registers of loads that hold the one-row kernel at 128 registers
+// without spilling (16 spilled, and 56 heads × 32768 took 1–4% longer on an
+// H100 with 32). Ends with a barrier: the scratch is reused next.
+template <class T, int D, int R>
+__device__ void merge_rows_shared(
+    const LaParams& p, Scratch<D, R>& sm, int row_base, int group, int pieces) {
+  constexpr int PER = D / 32;
+  constexpr int S = LA_WARPS / R;
+  const int lane = threadIdx.x & 31;
+  const int warp = threadIdx.x >> 5;
+  const int r = warp / S, part = warp % S;
+  float acc[PER], w_sum = 0.f, mx = -LA_INF;
+  if (r < group) {
+    merge_share<D, 8>(p, row_base + r, pieces, part, S, acc, w_sum, mx);
+  } else {
+#pragma unroll
+    for (int e = 0; e < PER; ++e) acc[e] = 0.f;
+  }
+#pragma unroll
+  for (int e = 0; e < PER; ++e) sm.acc[warp][0][lane * PER + e] = acc[e];
+  if (lane == 0) sm.l[warp][0] = w_sum;
+  __syncthreads();
+  if (part == 0 && r < group) {
+    float sum[PER], ws = 0.f;
+#pragma unroll
+    for (int e = 0; e < PER; ++e) sum[e] = 0.f;
+#pragma unroll
+    for (int q = 0; q < S; ++q) {
+      ws += sm.l[warp + q][0];
+#pragma unroll
+      for (int e = 0; e < PER; ++e) sum[e] += sm.acc[warp + q][0][lane * PER + e];
+    }
+    write_merged<T, D>(p, row_base + r, sum, ws, mx);
+  }
+  __syncthreads();
+}
 
 // Merges the warps' states of a pass (in `sm`) in order 0..3 and writes
 // each row's state: O and LSE directly, or the partial state of `split`.
@@ -629,6 +722,21 @@ __device__ bool wait_for(const LaParams& p, const int* f) {
   return true;
 }
 
+// A host's wait for its peers (splits 1 … pieces − 1 of output `out`), run
+// by one warp: lane l watches splits l + 1, l + 33, …, so 32 flags are polled
+// at once. Polling them one after another cost an L2 round trip per peer
+// even when every peer had long published (measured on an H200: 7.4 µs of a
+// 24 µs launch with 32 pieces). A peer that misses its deadline sets the
+// error word; the output is then not trusted.
+__device__ void wait_for_peers(const LaParams& p, int out, int pieces) {
+  const int lane = threadIdx.x & 31;
+  const int* flags = p.flags + (long long)out * p.max_splits;
+  bool ok = true;
+  for (int k = 1 + lane; k < pieces && ok; k += 32) ok = wait_for(p, flags + k);
+  if (!__all_sync(0xffffffffu, ok) && lane == 0) atomicExch(p.error, 1);
+  __threadfence();
+}
+
 template <class T, int D, int R>
 __device__ void segments(const LaParams& p) {
   __shared__ Scratch<D, R> sm;
@@ -658,17 +766,14 @@ __device__ void segments(const LaParams& p) {
       if (threadIdx.x == 0) atomicExch(&p.flags[out * p.max_splits + split], p.epoch);
       continue;
     }
-    if (threadIdx.x == 0) {
-      for (int k = 1; k < pieces; ++k) {
-        if (!wait_for(p, p.flags + out * p.max_splits + k)) {
-          atomicExch(p.error, 1);  // reported by the executor; the output is not trusted
-          break;
-        }
-      }
-      __threadfence();
-    }
+    if (warp == 0) wait_for_peers(p, out, pieces);
     __syncthreads();
-    for (int r = warp; r < group; r += LA_WARPS) merge_row<T, D>(p, row_base + r, pieces);
+    if (R <= 2) {
+      merge_rows_shared<T, D, R>(p, sm, row_base, group, pieces);
+    } else {
+      for (int r = warp; r < group; r += LA_WARPS)
+        merge_row<T, D, (D <= 128 ? 64 : 8)>(p, row_base + r, pieces);
+    }
   }
 }
 
@@ -883,15 +988,7 @@ __device__ void tree_segments(const LaParams& p) {
       if (threadIdx.x == 0) atomicExch(&p.flags[out * p.max_splits + split], p.epoch);
       continue;
     }
-    if (threadIdx.x == 0) {
-      for (int k = 1; k < pieces; ++k) {
-        if (!wait_for(p, p.flags + out * p.max_splits + k)) {
-          atomicExch(p.error, 1);
-          break;
-        }
-      }
-      __threadfence();
-    }
+    if (warp == 0) wait_for_peers(p, out, pieces);
     __syncthreads();
     for (int r = warp; r < group; r += LA_WARPS) tree_finish_row<T, D>(p, row_base + r, out);
   }
@@ -912,19 +1009,24 @@ __device__ void combine(const LaParams& p, const int* row_output) {
   if (row >= p.total_rows) return;
   const int out = row_output[row];
   if (out < 0) return;  // no work: O stays 0, LSE stays -inf
-  merge_row<T, D>(p, row, p.piece_counts[out]);
+  merge_row<T, D, 64>(p, row, p.piece_counts[out]);
 }
 
+// CTAs per SM each segment kernel is built to keep resident: 4, 3 and 2 for
+// 1, 2 and 4–8 rows a pass (DecodeSupport.ctasPerSM mirrors this; a test
+// compares them). The lean grid fills these slots. Without the bound NVRTC
+// 13.0 gave the one-row kernel more than 128 registers, 2 CTAs per SM, and
+// 56 heads × 6144 took 62.5 µs on an H200 against 55.9 µs at 4 per SM.
+#define LA_MIN_CTAS(R) ((R) == 1 ? 4 : (R) == 2 ? 3 : 2)
+
 #define LA_SEGMENTS(NAME, T, D, R)                                                 \
-  extern "C" __global__ void __launch_bounds__(LA_THREADS)                         \
+  extern "C" __global__ void __launch_bounds__(LA_THREADS, LA_MIN_CTAS(R))         \
       la_segments_##NAME##_d##D##_r##R(const LaParams p) {                         \
     segments<T, D, R>(p);                                                          \
   }
 
-// Held to the normal kernels' occupancy (4, 3 and 2 CTAs per SM for 1, 2 and
-// 4–8 rows a pass), which they reach by themselves.
 #define LA_TREE_SEGMENTS(NAME, T, D, R)                                            \
-  extern "C" __global__ void __launch_bounds__(LA_THREADS, R == 1 ? 4 : R == 2 ? 3 : 2)\
+  extern "C" __global__ void __launch_bounds__(LA_THREADS, LA_MIN_CTAS(R))         \
       la_tree_segments_##NAME##_d##D##_r##R(const LaParams p) {                    \
     tree_segments<T, D, R>(p);                                                     \
   }

@@ -12,6 +12,8 @@ public enum CUDAError: Error, Hashable, Sendable {
   case nvrtc(call: String, code: Int32, message: String)
   /// A kernel did not compile.
   case compilation(arch: String, log: String)
+  /// `LEANATTN_KERNEL_SOURCE` names a file that could not be read.
+  case kernelSource(path: String)
   /// The machine has a driver but no device.
   case noDevice
   /// The problem or schedule is outside what the kernels handle.
@@ -52,6 +54,9 @@ extension CUDAError: CustomStringConvertible {
       return "\(call) failed with \(code) (\(message))"
     case .compilation(let arch, let log):
       return "kernels did not compile for \(arch):\n\(log)"
+    case .kernelSource(let path):
+      return
+        "LEANATTN_KERNEL_SOURCE=\(path) cannot be read; name a readable CUDA C file with decode.cu's kernels and parameter block, or unset it to use the built-in kernels"
     case .noDevice:
       return "the CUDA driver reports no device"
     case .unsupported(let why):
