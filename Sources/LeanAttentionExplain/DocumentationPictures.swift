@@ -26,7 +26,7 @@ public enum DocumentationPictures {
   /// Every picture: `(file name, SVG)`.
   ///
   /// - Parameter measured: the committed GPU sweep
-  ///   (`Docs/data/gpu_sweep_five_partitioners.csv`, parsed); `nil` leaves out the
+  ///   (`Docs/data/gpu_sweep_h100_host_finish.csv`, parsed); `nil` leaves out the
   ///   measured-versus-simulated picture.
   /// - Throws: the partitioners' or the walkthrough's errors (none for these shapes).
   /// - Complexity: dominated by the explain walkthroughs (a few ms) and the

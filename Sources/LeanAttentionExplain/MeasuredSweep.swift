@@ -4,7 +4,7 @@ import LeanAttention
 /// device's copy bandwidth of every implementation at every context length.
 ///
 /// The input is the CSV that `Benchmarks/gpu_sweep.py` writes (committed as
-/// `Docs/data/gpu_sweep_five_partitioners.csv`): one row per
+/// `Docs/data/gpu_sweep_h100_host_finish.csv`): one row per
 /// (group, batch, context, implementation) with, among others, the columns
 /// `group`, `batch`, `max_context`, `impl`, `fraction_of_copy` and `device`.
 /// Decode reads every K/V byte once, so the fraction of a plain device-to-device

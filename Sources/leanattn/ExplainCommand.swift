@@ -70,7 +70,7 @@ struct PicturesCommand: ParsableCommand {
   @Option(help: "The folder to write into.") var out = "Docs/images"
   @Option(
     help: "The measured GPU sweep (CSV of Benchmarks/gpu_sweep.py) to plot beside the simulation.")
-  var sweep = "Docs/data/gpu_sweep_five_partitioners.csv"
+  var sweep = "Docs/data/gpu_sweep_h100_host_finish.csv"
 
   func run() throws {
     do { try write() } catch {

@@ -46,7 +46,7 @@ import Testing
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
       .deletingLastPathComponent().deletingLastPathComponent()
     let csv = try String(
-      contentsOf: root.appendingPathComponent("Docs/data/gpu_sweep_five_partitioners.csv"),
+      contentsOf: root.appendingPathComponent("Docs/data/gpu_sweep_h100_host_finish.csv"),
       encoding: .utf8)
     let pictures = try DocumentationPictures.all(measured: try MeasuredSweep(csv: csv))
     #expect(pictures.contains { $0.name == DocumentationPictures.measuredPictureName })
