@@ -44,7 +44,7 @@ public enum DecodeSupport {
   /// CTAs per SM the segment kernel of `rowsPerPass` rows is built to keep
   /// resident (its `__launch_bounds__`, `LA_MIN_CTAS` in `decode.cu`): 4, 3
   /// and 2 for 1, 2 and 4–8 rows. A lean schedule for these kernels fills
-  /// `ctasPerSM × SMs` slots (``LeanPartitioner/ctasPerSM``).
+  /// `ctasPerSM × SMs` slots (`LeanPartitioner.ctasPerSM`).
   ///
   /// - Complexity: O(1).
   public static func ctasPerSM(rowsPerPass r: Int) -> Int {
