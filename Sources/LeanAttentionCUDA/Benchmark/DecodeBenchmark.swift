@@ -13,7 +13,7 @@ public enum DecodeBenchmark {
   public struct Timing: Sendable, Hashable {
     /// Median microseconds per call.
     public var medianMicroseconds: Double
-    /// Fastest and slowest call, microseconds.
+    /// Fastest call, microseconds.
     public var minMicroseconds: Double
     /// Slowest call, microseconds.
     public var maxMicroseconds: Double
@@ -21,6 +21,18 @@ public enum DecodeBenchmark {
     public var calls: Int
     /// K/V sets rotated among.
     public var keyValueSets: Int
+
+    /// A timing with every field given.
+    public init(
+      medianMicroseconds: Double, minMicroseconds: Double, maxMicroseconds: Double, calls: Int,
+      keyValueSets: Int
+    ) {
+      self.medianMicroseconds = medianMicroseconds
+      self.minMicroseconds = minMicroseconds
+      self.maxMicroseconds = maxMicroseconds
+      self.calls = calls
+      self.keyValueSets = keyValueSets
+    }
   }
 
   /// The fewest bytes a decode call must move: every visible key and value
@@ -227,6 +239,13 @@ extension DecodeBenchmark {
     public var output: [Double]
     /// Natural-log LSE of the row.
     public var logSumExp: Double
+
+    /// A reference row with every field given.
+    public init(row: Int, output: [Double], logSumExp: Double) {
+      self.row = row
+      self.output = output
+      self.logSumExp = logSumExp
+    }
   }
 
   /// Exact attention of up to `count` decode rows spread evenly over the
