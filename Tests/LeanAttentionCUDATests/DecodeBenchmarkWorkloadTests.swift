@@ -141,6 +141,43 @@ struct DecodeBenchmarkWorkloadTests {
 
   /// Paged K/V holds every request's whole pages; the kernels index them with
   /// 32-bit integers.
+  /// The inputs' host bytes, worked by hand: 2 requests of 100 and 30 tokens,
+  /// 4 query and 2 KV heads, D 64. Q: 2 · 4 · 64 · 2 = 1024 bytes; K and V:
+  /// 2 · 130 · 2 · 64 · 2 = 66560 contiguous, and in pages of 16 (7 + 2 pages,
+  /// 144 tokens) 2 · 144 · 2 · 64 · 2 = 73728. A budget one byte short is
+  /// refused before anything is allocated; the exact budget is enough.
+  @Test func inputsAreCheckedAgainstTheMemoryBudget() throws {
+    let p = try AttentionProblem(
+      requests: [.init(queryLength: 1, kvLength: 100), .init(queryLength: 1, kvLength: 30)],
+      queryHeads: 4, kvHeads: 2, headDim: 64, mask: .causal())
+    #expect(DecodeBenchmark.inputBytes(p, pageSize: nil) == 1024 + 66560)
+    #expect(DecodeBenchmark.inputBytes(p, pageSize: 16) == 1024 + 73728)
+    for (pageSize, bytes) in [(nil, 67584), (16, 74752)] as [(Int?, Int)] {
+      #expect(throws: AttentionError.self, "page size \(String(describing: pageSize))") {
+        try DecodeBenchmark.uniformInputs(
+          p, pageSize: pageSize, seed: 1, as: Float16.self,
+          budget: MemoryBudget(bytes: bytes - 1))
+      }
+      let x = try DecodeBenchmark.uniformInputs(
+        p, pageSize: pageSize, seed: 1, as: Float16.self, budget: MemoryBudget(bytes: bytes))
+      #expect(x.queries.storage.count * 2 == 1024)
+    }
+    // The largest inputs a valid problem holds are about 2³¹ elements each of
+    // K and V: `bench cuda --batch 1024 --context 1024 --heads 8 --kv-heads 8`
+    // (2²⁰ KV tokens × 8 heads × 128 = 2³⁰ elements) needs 4 GiB for K and
+    // V; a 1 GiB budget refuses it before the arrays exist.
+    let large = try AttentionProblem(
+      requests: [RequestShape](
+        repeating: RequestShape(queryLength: 1, kvLength: 1 << 10), count: 1 << 10),
+      queryHeads: 8, kvHeads: 8, headDim: 128, mask: .causal())
+    #expect(
+      DecodeBenchmark.inputBytes(large, pageSize: nil) == (1 << 32) + (1 << 10) * 8 * 128 * 2)
+    #expect(throws: AttentionError.self) {
+      try DecodeBenchmark.uniformInputs(
+        large, pageSize: nil, seed: 1, as: Float16.self, budget: MemoryBudget(bytes: 1 << 30))
+    }
+  }
+
   @Test func thePagedPoolMustFitThirtyTwoBitIndices() throws {
     let p = try DecodeBenchmark.workload(
       .uniform(length: 1, batch: 65536), queryHeads: 1, kvHeads: 1, headDim: 64)

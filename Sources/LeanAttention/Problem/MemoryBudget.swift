@@ -48,7 +48,7 @@ public struct MemoryBudget: Hashable, Sendable {
   public func check(_ what: String, bytes needed: Int?) throws(AttentionError) {
     guard let n = needed, n <= bytes else {
       throw .sizeLimitExceeded(
-        what: "\(what) needs", size: needed.map { "\($0) bytes" } ?? "more than Int.max bytes",
+        what: what, size: needed.map { "\($0) bytes" } ?? "more than Int.max bytes",
         limit: "the memory budget of \(bytes) bytes (set LEANATTN_MEMORY_BUDGET to change it)")
     }
   }

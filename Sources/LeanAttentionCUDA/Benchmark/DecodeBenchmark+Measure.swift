@@ -4,7 +4,7 @@ extension DecodeBenchmark {
   /// Checks and times decode of `p` on `executor`'s GPU under each of the
   /// configuration's partitioners: `leanattn bench cuda`.
   ///
-  /// The inputs are ``uniformInputs(_:pageSize:seed:as:)`` of seed 1; the
+  /// The inputs are ``uniformInputs(_:pageSize:seed:as:budget:)`` of seed 1, checked against the memory budget; the
   /// oracle is ``sampledReference(_:count:)`` (64 rows); the copy bandwidth
   /// is measured once (``copyBandwidth(_:bytes:calls:)``). Each partitioner's
   /// schedule is made for a device model of this GPU's SM count, the lean one

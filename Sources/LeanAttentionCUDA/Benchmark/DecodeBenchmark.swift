@@ -117,17 +117,45 @@ public enum DecodeBenchmark {
     return 2 * Double(a.bytes) / (ms[ms.count / 2] / 1000)
   }
 
+  /// Host bytes of the inputs ``uniformInputs(_:pageSize:seed:as:budget:)``
+  /// makes: Q, K and V as 16-bit values, K and V in whole pages when paged
+  /// (`pageSize` ≥ 1); `nil` when the count passes `Int.max`.
+  ///
+  /// - Complexity: O(requests).
+  public static func inputBytes(_ p: AttentionProblem, pageSize: Int?) -> Int? {
+    let q = CheckedSize.product([p.totalQueryTokens, p.queryHeads, p.headDim, 2])
+    var tokens: Int? = p.totalKVTokens
+    if let pageSize, pageSize >= 1 {
+      let pages = CheckedSize.sum(p.requests.map { ($0.kvLength + pageSize - 1) / pageSize })
+      tokens = pages.flatMap { CheckedSize.product([Swift.max(1, $0), pageSize]) }
+    }
+    let kv = tokens.flatMap { CheckedSize.product([2, $0, p.kvHeads, p.headDim, 2]) }
+    return q.flatMap { q in kv.flatMap { CheckedSize.sum([q, $0]) } }
+  }
+
   /// Inputs with elements uniform in [−1, 1), drawn from a counter-based hash
   /// (fast enough for gigabytes; not the golden generator). Paged inputs put
   /// each request's pages in reverse pool order, so a request's pages are not
   /// adjacent in memory.
   ///
-  /// - Throws: `AttentionError` from the inputs' checks (`pageSize < 1`).
+  /// Their size (``inputBytes(_:pageSize:)``) is checked against `budget`
+  /// (`nil`: `MemoryBudget.standard()`, ¾ of physical memory or
+  /// `LEANATTN_MEMORY_BUDGET`) before anything is allocated, so a workload
+  /// too large for the machine is an error, not a crash.
+  ///
+  /// - Throws: `AttentionError.sizeLimitExceeded` past the budget, or from
+  ///   the inputs' checks (`pageSize < 1`).
   @_specialize(where Element == Float16)
   @_specialize(where Element == BFloat16)
   public static func uniformInputs<Element: CUDAElement>(
-    _ p: AttentionProblem, pageSize: Int?, seed: UInt64, as _: Element.Type = Element.self
+    _ p: AttentionProblem, pageSize: Int?, seed: UInt64, as _: Element.Type = Element.self,
+    budget: MemoryBudget? = nil
   ) throws(AttentionError) -> AttentionInputs<Element> {
+    let limit: MemoryBudget
+    if let budget { limit = budget } else { limit = try MemoryBudget.standard() }
+    try limit.check(
+      "bench cuda inputs (\(p.totalKVTokens) KV tokens, \(p.kvHeads) KV heads, D \(p.headDim))",
+      bytes: inputBytes(p, pageSize: pageSize))
     let row = p.kvHeads * p.headDim
     let q = fill(p.totalQueryTokens * p.queryHeads * p.headDim, stream: 1, seed, Element.self)
     guard let pageSize else {
