@@ -1,3 +1,4 @@
+import Foundation
 import LeanAttention
 import LeanAttentionCUDA
 import Testing
@@ -86,8 +87,14 @@ struct DecodeBenchmarkOutputTests {
     paged.kvLengths = [7]
     #expect(
       Self.fixedSplit.jsonLine(setup: paged)
-        == #"{"partitioner": "fixed-split", "device": "NVIDIA H100 80GB HBM3", "dtype": "bf16", "batch": 1, "heads": 32, "kv_heads": 8, "head_dim": 128, "contexts": [7], "mean_context": 7.0, "max_context": 7, "page_size": 16, "grid": 1056, "splits": 16, "combine_grid": 66, "kernel": "la_segments_bf16_d128_r4", "us": 1234.56, "min_us": 1200.04, "max_us": 1300.0, "calls": 50, "kv_sets": 1, "bytes": 25000000.0, "gbps": 456.7, "copy_gbps": 2500.0, "fraction_of_copy": 0.18, "floor_us": 100.0, "max_abs_error": 0.03, "error_limit": 0.001, "passed": false, "invariant_us": 1851.8, "invariant_min_us": 1800.0, "invariant_ratio": 1.5, "invariant_vs_lean": null, "invariant_bitwise": false, "block_n": 128, "invariant_max_abs_error": nan, "invariant_passed": false}"#
+        == #"{"partitioner": "fixed-split", "device": "NVIDIA H100 80GB HBM3", "dtype": "bf16", "batch": 1, "heads": 32, "kv_heads": 8, "head_dim": 128, "contexts": [7], "mean_context": 7.0, "max_context": 7, "page_size": 16, "grid": 1056, "splits": 16, "combine_grid": 66, "kernel": "la_segments_bf16_d128_r4", "us": 1234.56, "min_us": 1200.04, "max_us": 1300.0, "calls": 50, "kv_sets": 1, "bytes": 25000000.0, "gbps": 456.7, "copy_gbps": 2500.0, "fraction_of_copy": 0.18, "floor_us": 100.0, "max_abs_error": 0.03, "error_limit": 0.001, "passed": false, "invariant_us": 1851.8, "invariant_min_us": 1800.0, "invariant_ratio": 1.5, "invariant_vs_lean": null, "invariant_bitwise": false, "block_n": 128, "invariant_max_abs_error": null, "invariant_passed": false}"#
     )
+    // Every line is JSON that a strict parser takes (Foundation's refuses NaN).
+    for line in [
+      Self.lean.jsonLine(setup: Self.setup), Self.fixedSplit.jsonLine(setup: paged),
+    ] {
+      #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "\(line)")
+    }
     var normalOnly = Self.lean
     normalOnly.invariant = nil
     #expect(

@@ -11,8 +11,10 @@ extension DecodeBenchmark.Measurement {
   /// `invariant_min_us`, `invariant_ratio`, `invariant_vs_lean` (`null` when
   /// lean was not measured before), `invariant_bitwise`, `block_n`,
   /// `invariant_max_abs_error`, `invariant_passed`. Numbers are Swift's
-  /// shortest round-trip spelling (a failed check's NaN error is `nan`).
+  /// shortest round-trip spelling; a value that is not finite (a failed
+  /// check's NaN error) is `null`, so the line stays JSON.
   public func jsonLine(setup: DecodeBenchmark.Setup) -> String {
+    func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
     let lengths = setup.kvLengths
     let t = timing
     var fields: [String] = [
@@ -25,22 +27,23 @@ extension DecodeBenchmark.Measurement {
       "\"max_context\": \(lengths.max() ?? 0)",
       "\"page_size\": \(setup.pageSize.map(String.init) ?? "null")",
       "\"grid\": \(grid)", "\"splits\": \(splits)", "\"combine_grid\": \(combineGrid)",
-      "\"kernel\": \"\(kernelName)\"", "\"us\": \(t.medianMicroseconds)",
-      "\"min_us\": \(t.minMicroseconds)", "\"max_us\": \(t.maxMicroseconds)",
+      "\"kernel\": \"\(kernelName)\"", "\"us\": \(number(t.medianMicroseconds))",
+      "\"min_us\": \(number(t.minMicroseconds))", "\"max_us\": \(number(t.maxMicroseconds))",
       "\"calls\": \(t.calls)", "\"kv_sets\": \(t.keyValueSets)", "\"bytes\": \(bytes)",
-      "\"gbps\": \(gigabytesPerSecond)", "\"copy_gbps\": \(copyGigabytesPerSecond)",
-      "\"fraction_of_copy\": \(fractionOfCopy)", "\"floor_us\": \(floorMicroseconds)",
-      "\"max_abs_error\": \(maxAbsError)", "\"error_limit\": \(errorLimit)",
+      "\"gbps\": \(number(gigabytesPerSecond))", "\"copy_gbps\": \(number(copyGigabytesPerSecond))",
+      "\"fraction_of_copy\": \(number(fractionOfCopy))",
+      "\"floor_us\": \(number(floorMicroseconds))",
+      "\"max_abs_error\": \(number(maxAbsError))", "\"error_limit\": \(number(errorLimit))",
       "\"passed\": \(passed)",
     ]
     if let tree = invariant {
       fields += [
-        "\"invariant_us\": \(tree.timing.medianMicroseconds)",
-        "\"invariant_min_us\": \(tree.timing.minMicroseconds)",
-        "\"invariant_ratio\": \(tree.ratio)",
-        "\"invariant_vs_lean\": \(tree.ratioToLean.map { "\($0)" } ?? "null")",
+        "\"invariant_us\": \(number(tree.timing.medianMicroseconds))",
+        "\"invariant_min_us\": \(number(tree.timing.minMicroseconds))",
+        "\"invariant_ratio\": \(number(tree.ratio))",
+        "\"invariant_vs_lean\": \(tree.ratioToLean.map(number) ?? "null")",
         "\"invariant_bitwise\": \(tree.bitwise)", "\"block_n\": \(tree.blockN)",
-        "\"invariant_max_abs_error\": \(tree.maxAbsError)",
+        "\"invariant_max_abs_error\": \(number(tree.maxAbsError))",
         "\"invariant_passed\": \(tree.passed)",
       ]
     }
