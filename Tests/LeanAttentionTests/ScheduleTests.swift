@@ -5,32 +5,6 @@ import PropertyBased
 import TestSupport
 import Testing
 
-/// A partitioner the library does not know: every output cut into pieces of
-/// one KV block, dealt to `grid` CTAs round-robin from the last CTA down, so a
-/// CTA runs pieces of several outputs and split order is not CTA order.
-struct OneBlockRoundRobinPartitioner: Partitioner {
-  var name: String { "one-block-round-robin" }
-  var blockN: Int?
-  var grid: Int
-
-  func schedule(_ problem: AttentionProblem, on device: DeviceModel) throws(AttentionError)
-    -> Schedule
-  {
-    let space = try LeanTileSpace(problem: problem, blockN: blockN)
-    var ctas = [[Segment]](repeating: [], count: grid)
-    var next = 0
-    for (i, o) in space.outputs.enumerated() {
-      for k in o.visibleBlocks {
-        ctas[grid - 1 - next % grid].append(Segment(output: i, blocks: k..<(k + 1)))
-        next += 1
-      }
-    }
-    return Schedule(
-      partitioner: name, device: device, blockN: space.blockN, outputs: space.outputs, ctas: ctas,
-      reduction: .combinePass)
-  }
-}
-
 @Suite("The schedule's derived view")
 struct ScheduleTests {
   @Test("Pieces, groups and maxSplits follow from the segments; reduction from the partitioner")
@@ -38,7 +12,7 @@ struct ScheduleTests {
     await propertyCheck(count: 60, input: randomProblems) { c in
       let partitioners: [any Partitioner] = [
         PerHeadPartitioner(), FixedSplitPartitioner(numSplits: 3), LeanPartitioner(grid: 5),
-        OneBlockRoundRobinPartitioner(blockN: 16, grid: 4),
+        RoundRobinPartitioner(blockN: 16, grid: 4),
       ]
       for part in partitioners {
         let s = try part.schedule(c.problem, on: .h100)
@@ -64,7 +38,7 @@ struct ScheduleTests {
           #expect(g.peers.map(\.split) == Array(1..<sorted.count))
         }
         let reduction: ReductionStrategy =
-          part is FixedSplitPartitioner || part is OneBlockRoundRobinPartitioner
+          part is FixedSplitPartitioner || part is RoundRobinPartitioner
           ? .combinePass : .hostMerge
         #expect(s.reduction == reduction)
         // A decoded copy carries the same view.
@@ -80,7 +54,7 @@ struct ScheduleTests {
       let x = try c.inputs(Double.self)
       let ref = NaiveAttention.compute(x)
       for grid in [1, 3, 8] {
-        let part = OneBlockRoundRobinPartitioner(blockN: 8, grid: grid)
+        let part = RoundRobinPartitioner(blockN: 8, grid: grid)
         let s = try part.schedule(c.problem, on: .h100)
         try s.validate(for: c.problem)
         let run = try ScheduleExecutor.run(s, on: x, in: Double.self)
@@ -104,7 +78,7 @@ struct ScheduleTests {
       mask: .causal())
     let x = SeededInputs.contiguous(p, seed: 11, as: Double.self)
     let ref = NaiveAttention.compute(x)
-    let s = try OneBlockRoundRobinPartitioner(blockN: 16, grid: grid).schedule(p, on: .h100)
+    let s = try RoundRobinPartitioner(blockN: 16, grid: grid).schedule(p, on: .h100)
     #expect(s.outputs.map(\.rows) == [0..<64, 64..<128, 128..<150, 0..<64, 64..<128, 128..<150])
     let run = try ScheduleExecutor.run(s, on: x, in: Double.self)
     #expect(maxAbsDifference(run.result.output.storage, ref.o) <= 1e-13)
@@ -115,7 +89,7 @@ struct ScheduleTests {
   func handWorkedRoundRobin() throws {
     let p = try AttentionProblem(
       requests: [.init(queryLength: 1, kvLength: 20)], queryHeads: 1, kvHeads: 1, headDim: 4)
-    let s = try OneBlockRoundRobinPartitioner(blockN: 8, grid: 2).schedule(p, on: .h100)
+    let s = try RoundRobinPartitioner(blockN: 8, grid: 2).schedule(p, on: .h100)
     // Blocks 0, 1, 2 go to CTAs 1, 0, 1.
     #expect(
       s.ctas == [

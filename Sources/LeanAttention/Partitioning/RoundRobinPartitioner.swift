@@ -1,7 +1,6 @@
-import LeanAttention
-
-/// A partitioner the library's core does not know, for checking that the GPU
-/// executor reads only the schedule.
+/// A deliberately awkward partitioner, for checking that executors and the
+/// schedule's derived view read only the schedule: no partitioner in
+/// ``PartitionerKind`` makes such schedules.
 ///
 /// Every output is cut into pieces of one KV block, dealt to ``grid`` CTAs
 /// round-robin from the last CTA down (piece `n`, counted over outputs in
