@@ -63,11 +63,8 @@ extension DecodeBenchmark {
     let model = try DeviceModel(name: "h100", smCount: 132)
     let leanGrid: Int? =
       if case .ctas(let n) = configuration.leanGrid { n } else { nil }
-    let slots = DecodeSupport.ctasPerSM(
-      rowsPerPass: DecodeSupport.rowsPerPass(groupSize: p.groupSize))
     for kind in configuration.partitioners {
-      let schedule = try kind.make(grid: kind == .lean ? leanGrid : nil, ctasPerSM: slots)
-        .schedule(p, on: model)
+      let schedule = try partitioner(kind, for: p, leanGrid: leanGrid).schedule(p, on: model)
       let upload = try ScheduleUpload(schedule, problem: p)
       report {
         .schedule(

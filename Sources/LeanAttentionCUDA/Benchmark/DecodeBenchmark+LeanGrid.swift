@@ -1,3 +1,5 @@
+import LeanAttention
+
 extension DecodeBenchmark {
   /// How many CTAs the lean schedule of a benchmark gets.
   public enum LeanGrid: Hashable, Sendable {
@@ -24,5 +26,17 @@ extension DecodeBenchmark {
         throw .invalidLeanGrid(text)
       }
     }
+  }
+
+  /// The partitioner of `kind` for `p` as the benchmark runs it: the lean one
+  /// with `leanGrid` CTAs (`nil`: ONNX Runtime's formula over the segment
+  /// kernel's CTAs per SM, ``DecodeSupport/ctasPerSM(rowsPerPass:)``), the
+  /// others with their defaults.
+  static func partitioner(_ kind: PartitionerKind, for p: AttentionProblem, leanGrid: Int?)
+    -> any Partitioner
+  {
+    let slots = DecodeSupport.ctasPerSM(
+      rowsPerPass: DecodeSupport.rowsPerPass(groupSize: p.groupSize))
+    return kind.make(grid: kind == .lean ? leanGrid : nil, ctasPerSM: slots)
   }
 }

@@ -66,15 +66,12 @@ extension DecodeBenchmark {
       case .resident: try executor.residentCTAs(p, E.self)
       case .ctas(let n): n
       }
-    let slots = DecodeSupport.ctasPerSM(
-      rowsPerPass: DecodeSupport.rowsPerPass(groupSize: p.groupSize))
     // The tree is fixed by the tiles: bits are compared among schedules of one blockN.
     var treeReferences: [Int: CUDAExecutor.Result] = [:]
     var leanMicroseconds: Double?
     var measurements: [Measurement] = []
     for kind in configuration.partitioners {
-      let schedule = try kind.make(grid: kind == .lean ? leanGrid : nil, ctasPerSM: slots)
-        .schedule(p, on: model)
+      let schedule = try partitioner(kind, for: p, leanGrid: leanGrid).schedule(p, on: model)
       let launch = try DecodeLaunch(executor, schedule: schedule, inputs: inputs)
       try launch.enqueue()
       try launch.finish()
