@@ -83,6 +83,14 @@ struct LaParams {
   long long wait_ns;         // a host's longest wait for one peer
 };
 
+// d += a·b with A and B of PTX type TYPE ("f16" or "bf16"), inside an
+// `mma(d, a, b0, b1)` of F16 or BF16: the one instruction they differ in.
+#define LA_MMA_M16N8K16(TYPE)                                                      \
+  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." TYPE "." TYPE              \
+               ".f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};" \
+               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])                   \
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1))
+
 struct F16 {
   static __device__ __forceinline__ float load(u16 h) {
     float f;
@@ -107,11 +115,7 @@ struct F16 {
   }
   // d += a·b on tensor cores (m16n8k16, Float32 accumulate).
   static __device__ __forceinline__ void mma(float* d, const u32* a, u32 b0, u32 b1) {
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
-        "{%8, %9}, {%0, %1, %2, %3};"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+    LA_MMA_M16N8K16("f16");
   }
 };
 
@@ -134,11 +138,7 @@ struct BF16 {
     return r;
   }
   static __device__ __forceinline__ void mma(float* d, const u32* a, u32 b0, u32 b1) {
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
-        "{%8, %9}, {%0, %1, %2, %3};"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+    LA_MMA_M16N8K16("bf16");
   }
 };
 
@@ -322,6 +322,37 @@ __device__ void merge_rows_shared(
   __syncthreads();
 }
 
+// The merge of the CTA's warps' states of row `r` of a pass (in `sm`), in
+// warp order 0..3: each warp's weight, 1 / Σ l·weight and the merged state's
+// natural LSE. write_pass and the invariant mode's tiles share it, so both
+// merge with the same operations.
+template <int D, int R>
+struct WarpMerge {
+  float c[LA_WARPS];
+  float inv;
+  float lse;
+  __device__ __forceinline__ WarpMerge(const Scratch<D, R>& sm, int r) {
+    float mx = -LA_INF;
+#pragma unroll
+    for (int w = 0; w < LA_WARPS; ++w) mx = fmaxf(mx, sm.m[w][r]);
+    float lt = 0.f;
+#pragma unroll
+    for (int w = 0; w < LA_WARPS; ++w) {
+      c[w] = mx == -LA_INF ? 0.f : scale_from(sm.m[w][r], mx);
+      lt += sm.l[w][r] * c[w];
+    }
+    inv = lt > 0.f ? 1.f / lt : 0.f;
+    lse = lt > 0.f ? (mx + log2f(lt)) * LA_LN2 : -LA_INF;
+  }
+  // The merged, normalized element e.
+  __device__ __forceinline__ float value(const Scratch<D, R>& sm, int r, int e) const {
+    float a = 0.f;
+#pragma unroll
+    for (int w = 0; w < LA_WARPS; ++w) a += sm.acc[w][r][e] * c[w];
+    return a * inv;
+  }
+};
+
 // Merges the warps' states of a pass (in `sm`) in order 0..3 and writes
 // each row's state: O and LSE directly, or the partial state of `split`.
 // Thread t owns elements t, t + 128, … of every row.
@@ -331,34 +362,20 @@ __device__ void write_pass(
     int split) {
   for (int r = 0; r < R && r0 + r < row_end; ++r) {
     const int row = row_base + r0 + r;
-    float mx = -LA_INF;
-#pragma unroll
-    for (int w = 0; w < LA_WARPS; ++w) mx = fmaxf(mx, sm.m[w][r]);
-    float c[LA_WARPS];
-    float lt = 0.f;
-#pragma unroll
-    for (int w = 0; w < LA_WARPS; ++w) {
-      c[w] = mx == -LA_INF ? 0.f : scale_from(sm.m[w][r], mx);
-      lt += sm.l[w][r] * c[w];
-    }
-    const float inv = lt > 0.f ? 1.f / lt : 0.f;
-    const float state_lse = lt > 0.f ? (mx + log2f(lt)) * LA_LN2 : -LA_INF;
+    const WarpMerge<D, R> merged(sm, r);
     const long long at = (long long)split * p.total_rows + row;
     for (int e = threadIdx.x; e < D; e += LA_THREADS) {
-      float a = 0.f;
-#pragma unroll
-      for (int w = 0; w < LA_WARPS; ++w) a += sm.acc[w][r][e] * c[w];
       if (direct) {
-        p.o[(long long)row * D + e] = T::store(a * inv);
+        p.o[(long long)row * D + e] = T::store(merged.value(sm, r, e));
       } else {
-        p.partial_o[at * D + e] = a * inv;
+        p.partial_o[at * D + e] = merged.value(sm, r, e);
       }
     }
     if (threadIdx.x == 0) {
       if (direct) {
-        p.lse[row] = state_lse;
+        p.lse[row] = merged.lse;
       } else {
-        p.partial_lse[at] = state_lse;
+        p.partial_lse[at] = merged.lse;
       }
     }
   }
@@ -511,27 +528,12 @@ __device__ void attend(
 #pragma unroll
     for (int r = 0; r < R; ++r) {
       if (r0 + r >= row_end) continue;
-      float mx = -LA_INF;
-#pragma unroll
-      for (int w = 0; w < LA_WARPS; ++w) mx = fmaxf(mx, sm.m[w][r]);
-      float c[LA_WARPS];
-      float lt = 0.f;
-#pragma unroll
-      for (int w = 0; w < LA_WARPS; ++w) {
-        c[w] = mx == -LA_INF ? 0.f : scale_from(sm.m[w][r], mx);
-        lt += sm.l[w][r] * c[w];
-      }
-      const float inv = lt > 0.f ? 1.f / lt : 0.f;
-      leaf->lse[r] = lt > 0.f ? (mx + log2f(lt)) * LA_LN2 : -LA_INF;
+      const WarpMerge<D, R> merged(sm, r);
+      leaf->lse[r] = merged.lse;
 #pragma unroll
       for (int x = 0; x < LA_EPT(D); ++x) {
         const int e = threadIdx.x + x * LA_THREADS;
-        float a = 0.f;
-        if (e < D) {
-#pragma unroll
-          for (int w = 0; w < LA_WARPS; ++w) a += sm.acc[w][r][e] * c[w];
-        }
-        leaf->o[r][x] = a * inv;
+        leaf->o[r][x] = e < D ? merged.value(sm, r, e) : 0.f;
       }
     }
     __syncthreads();  // the scratch is reused by the next tile
@@ -737,6 +739,22 @@ __device__ void wait_for_peers(const LaParams& p, int out, int pieces) {
   __threadfence();
 }
 
+// The lean hand-off after a piece's partial state is written, by every
+// thread of the CTA: a peer (split > 0) fences, raises its flag to the
+// launch's epoch and returns false; the host (split 0) waits for its peers
+// (wait_for_peers) and returns true, ready to merge.
+__device__ bool publish_or_wait(const LaParams& p, int out, int split, int pieces) {
+  __threadfence();
+  __syncthreads();
+  if (split > 0) {
+    if (threadIdx.x == 0) atomicExch(&p.flags[out * p.max_splits + split], p.epoch);
+    return false;
+  }
+  if ((threadIdx.x >> 5) == 0) wait_for_peers(p, out, pieces);
+  __syncthreads();
+  return true;
+}
+
 template <class T, int D, int R>
 __device__ void segments(const LaParams& p) {
   __shared__ Scratch<D, R> sm;
@@ -760,14 +778,7 @@ __device__ void segments(const LaParams& p) {
     }
     if (direct || p.mode != LA_LEAN) continue;
     // Lean reduction: peers publish, the host (split 0) waits and merges.
-    __threadfence();
-    __syncthreads();
-    if (split > 0) {
-      if (threadIdx.x == 0) atomicExch(&p.flags[out * p.max_splits + split], p.epoch);
-      continue;
-    }
-    if (warp == 0) wait_for_peers(p, out, pieces);
-    __syncthreads();
+    if (!publish_or_wait(p, out, split, pieces)) continue;
     if (R <= 2) {
       merge_rows_shared<T, D, R>(p, sm, row_base, group, pieces);
     } else {
@@ -982,14 +993,7 @@ __device__ void tree_segments(const LaParams& p) {
     }
     if (direct || p.mode != LA_LEAN) continue;
     // Peers publish; the host (split 0) waits, then finishes the tree.
-    __threadfence();
-    __syncthreads();
-    if (split > 0) {
-      if (threadIdx.x == 0) atomicExch(&p.flags[out * p.max_splits + split], p.epoch);
-      continue;
-    }
-    if (warp == 0) wait_for_peers(p, out, pieces);
-    __syncthreads();
+    if (!publish_or_wait(p, out, split, pieces)) continue;
     for (int r = warp; r < group; r += LA_WARPS) tree_finish_row<T, D>(p, row_base + r, out);
   }
 }
