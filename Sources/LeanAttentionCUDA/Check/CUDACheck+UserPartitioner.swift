@@ -5,7 +5,7 @@ import SafeTensors
 
 extension CUDACheck {
   /// The schedule of the user-defined partitioner check: `decode-gqa` under
-  /// ``RoundRobinPartitioner`` (one-block pieces, 6 CTAs) on the H100 model.
+  /// `RoundRobinPartitioner` (one-block pieces, 6 CTAs) on the H100 model.
   public static func userPartitionerSchedule() throws -> (GoldenCase, Schedule) {
     let c = try CaseCatalog.named("decode-gqa")
     return (c, try RoundRobinPartitioner(blockN: 64, grid: 6).schedule(c.problem, on: .h100))
